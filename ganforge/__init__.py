@@ -1,0 +1,35 @@
+"""ganforge: train, evaluate and use generative adversarial networks.
+
+Quick start::
+
+    import ganforge as gf
+    data = gf.load_dataset("mnist")
+    G, D = gf.build_networks("dcgan", data_shape=data.sample_shape, latent_dim=100)
+    gan = gf.GAN(G, D, latent_dim=100, loss="hinge")
+    gf.Trainer(gan, data, steps=1000, run_dir="runs/mine").fit()
+    images = gan.sample(16)
+
+Or from a preset: ``gf.train("mnist")``; from a run folder: ``gan, cfg = gf.load_run("runs/mine")``.
+"""
+
+from ganforge.augment import DiffAugment
+from ganforge.config import Config, ConfigError, DataConfig, GANConfig, ModelConfig, TrainConfig, resolve
+from ganforge.data import BUILTIN_DATASETS, Dataset, DataError, load_dataset
+from ganforge.experiment import build_gan, config_from, load_run, train
+from ganforge.gans import GAN
+from ganforge.losses import LOSSES, get_loss, gradient_penalty, r1_penalty
+from ganforge.metrics import available_metrics, get_metric, register
+from ganforge.metrics.mode_coverage import mode_coverage
+from ganforge.nets import ARCHITECTURES, build_networks
+from ganforge.presets import PRESETS
+from ganforge.training import EMA, Callback, CheckpointError, Evaluate, Trainer, TrainingDiverged
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ARCHITECTURES", "BUILTIN_DATASETS", "EMA", "GAN", "LOSSES", "PRESETS", "Callback", "CheckpointError", "Config",
+    "ConfigError", "DataConfig", "DataError", "Dataset", "DiffAugment", "Evaluate", "GANConfig", "ModelConfig",
+    "TrainConfig", "Trainer", "TrainingDiverged", "available_metrics", "build_gan", "build_networks", "config_from",
+    "get_loss", "get_metric", "gradient_penalty", "load_dataset", "load_run", "mode_coverage", "r1_penalty",
+    "register", "resolve", "train",
+]

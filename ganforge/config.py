@@ -1,0 +1,304 @@
+"""Run configuration: defaults in code, YAML files and ``--set key=value`` only override.
+
+A config is a tree of dataclasses. :func:`resolve` merges overrides into the defaults and
+validates them: an unknown key, a value of the wrong type or out of range, and an
+incompatible combination of options raise :class:`ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping, Optional
+
+import yaml
+
+Norm = Literal["batch", "instance", "none"]
+
+
+class ConfigError(ValueError):
+    """A configuration key or value is wrong; the message names it."""
+
+
+class ConfigWarning(UserWarning):
+    """A legal but questionable combination of options."""
+
+
+@dataclass
+class DataConfig:
+    """Where the training data comes from."""
+
+    source: str = "mnist"  # a built-in data set name, an image folder, or a .npy/.npz file
+    image_size: Optional[int] = None  # resize images to this size (default: as stored)
+    channels: Optional[int] = None  # 1 (grey) or 3 (RGB); default: as stored
+    n: Optional[int] = None  # number of samples drawn for synthetic data sets
+
+
+@dataclass
+class ModelConfig:
+    """Which networks to build (see :func:`ganforge.nets.build_networks`)."""
+
+    arch: Literal["mlp", "dcgan", "resnet"] = "dcgan"
+    latent_dim: int = 100
+    width: Optional[int] = None  # base channels / hidden units; None: the architecture's default
+    depth: int = 3  # hidden layers of the MLP
+    g_norm: Optional[Norm] = None
+    d_norm: Optional[Norm] = None
+    spectral_norm: bool = False  # spectral norm in D
+    g_spectral_norm: bool = False  # spectral norm in G
+    minibatch_std: bool = False  # minibatch-standard-deviation layer in D
+
+
+@dataclass
+class GANConfig:
+    """The adversarial objective and its stabilisers."""
+
+    loss: Literal["minimax", "nonsaturating", "wasserstein", "hinge", "least_squares"] = "nonsaturating"
+    penalty: Literal["none", "gradient_penalty", "r1"] = "none"
+    penalty_weight: float = 10.0  # lambda for gradient_penalty, gamma for r1
+    n_critic: int = 1  # discriminator steps per generator step
+    label_smoothing: float = 0.0  # one-sided: real target = 1 - label_smoothing
+    instance_noise: float = 0.0  # std of Gaussian noise added to D's inputs at step 0
+    instance_noise_steps: int = 0  # anneal the noise linearly to 0 over this many steps (0: constant)
+    augment: str = ""  # differentiable augmentation for D, e.g. "translation,cutout,color"
+    pack: int = 1  # PacGAN: D judges this many samples at once
+
+
+@dataclass
+class TrainConfig:
+    """The training loop (see :class:`ganforge.training.Trainer`)."""
+
+    steps: int = 2000  # generator steps
+    batch_size: int = 64  # per process
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    lr_schedule: Literal["constant", "linear"] = "constant"  # linear: decay to 0 at `steps`
+    ema: float = 0.0  # decay of the EMA of G's weights; 0 turns it off
+    ema_start: int = 0  # copy G's weights into the EMA until this step
+    device: str = "auto"  # auto (CUDA when present), cpu, cuda, cuda:1, ...
+    precision: Literal["auto", "bf16", "fp32"] = "auto"  # auto: bf16 where the hardware has it
+    channels_last: bool = True  # for image data
+    compile: bool = False  # torch.compile the networks
+    seed: int = 0
+    deterministic: bool = False  # deterministic kernels (slower on GPU)
+    log_every: int = 50
+    sample_every: int = 500
+    checkpoint_every: int = 1000
+    nan_policy: Literal["stop", "rollback"] = "stop"
+    progress: bool = True
+    tensorboard: bool = True  # also log to TensorBoard when it is installed
+
+
+@dataclass
+class Config:
+    """A whole run: what to train on, what to train, and how."""
+
+    name: str = "run"
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    gan: GANConfig = field(default_factory=GANConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict (tuples as lists), as written to ``config.yaml``."""
+        return _plain(dataclasses.asdict(self))
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+# Keys that may change when a run is resumed: they do not alter the training trajectory.
+RESUMABLE_KEYS = frozenset(
+    {"train.steps", "train.log_every", "train.sample_every", "train.checkpoint_every", "train.progress",
+     "train.tensorboard"}
+)
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML config file into a dict; a missing or malformed file is a ConfigError."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path} must hold a mapping of config keys, not {type(loaded).__name__}")
+    return loaded
+
+
+def parse_set(assignments: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Turn ``["train.steps=100", "gan.loss=hinge"]`` into a nested override dict."""
+    out: dict[str, Any] = {}
+    for item in assignments:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        node = out
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {key}: {part} is set both as a value and as a section")
+        node[parts[-1]] = value
+    return out
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``override`` into ``base`` (neither is modified)."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def resolve(*overrides: Mapping[str, Any], warn: bool = True) -> Config:
+    """Build a validated :class:`Config` from the defaults and ``overrides`` applied in order."""
+    merged: dict[str, Any] = {}
+    for override in overrides:
+        merged = merge(merged, override or {})
+    config = _build(Config, merged, "")
+    check(config, warn=warn)
+    return config
+
+
+def _build(cls: type, values: Mapping[str, Any], prefix: str) -> Any:
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"{prefix.rstrip('.') or 'config'} must be a mapping, got {values!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in values.items():
+        if key not in names:
+            hint = difflib.get_close_matches(str(key), names, n=1)
+            suggestion = f" (did you mean '{prefix}{hint[0]}'?)" if hint else f"; known keys: {', '.join(names)}"
+            raise ConfigError(f"unknown config key '{prefix}{key}'{suggestion}")
+        kwargs[key] = _coerce(hints[key], value, f"{prefix}{key}")
+    return cls(**kwargs)
+
+
+def _coerce(tp: Any, value: Any, key: str) -> Any:
+    """Check ``value`` against the type hint ``tp``; return it converted (int to float, list to tuple)."""
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, key + ".")
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(inner[0], value, key)
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(f"{key} must be one of {', '.join(map(repr, args))}; got {value!r}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)) or len(value) != len(args):
+            raise ConfigError(f"{key} must be a list of {len(args)} values; got {value!r}")
+        return tuple(_coerce(a, v, f"{key}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key} must be true or false; got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key} must be an integer; got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key} must be a number; got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} must be a string; got {value!r}")
+        return value
+    raise TypeError(f"unsupported config type {tp!r} for {key}")  # a bug in the schema, not user input
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+def check(config: Config, warn: bool = True) -> None:
+    """Range checks and incompatible combinations (errors), questionable ones (warnings)."""
+    d, m, g, t = config.data, config.model, config.gan, config.train
+    for key, value in [("model.latent_dim", m.latent_dim), ("model.depth", m.depth), ("gan.n_critic", g.n_critic),
+                       ("gan.pack", g.pack), ("train.steps", t.steps), ("train.batch_size", t.batch_size),
+                       ("train.log_every", t.log_every), ("train.sample_every", t.sample_every),
+                       ("train.checkpoint_every", t.checkpoint_every)]:
+        _require(value >= 1, f"{key} must be >= 1; got {value}")
+    for key, value in [("data.image_size", d.image_size), ("data.n", d.n), ("model.width", m.width)]:
+        _require(value is None or value >= 1, f"{key} must be >= 1; got {value}")
+    _require(d.channels in (None, 1, 3), f"data.channels must be 1 or 3; got {d.channels}")
+    for key, value in [("train.lr_g", t.lr_g), ("train.lr_d", t.lr_d)]:
+        _require(value > 0, f"{key} must be > 0; got {value}")
+    for i, beta in enumerate(t.betas):
+        _require(0 <= beta < 1, f"train.betas[{i}] must be in [0, 1); got {beta}")
+    _require(0 <= t.ema < 1, f"train.ema must be in [0, 1) (0 turns it off); got {t.ema}")
+    _require(t.ema_start >= 0, f"train.ema_start must be >= 0; got {t.ema_start}")
+    _require(g.penalty_weight >= 0, f"gan.penalty_weight must be >= 0; got {g.penalty_weight}")
+    _require(0 <= g.label_smoothing < 0.5, f"gan.label_smoothing must be in [0, 0.5); got {g.label_smoothing}")
+    _require(g.instance_noise >= 0, f"gan.instance_noise must be >= 0; got {g.instance_noise}")
+    _require(g.instance_noise_steps >= 0, f"gan.instance_noise_steps must be >= 0; got {g.instance_noise_steps}")
+    _require(t.batch_size % g.pack == 0,
+             f"train.batch_size ({t.batch_size}) must be a multiple of gan.pack ({g.pack})")
+    if g.augment:
+        from ganforge.augment import AUGMENTATIONS
+
+        for item in (s.strip() for s in g.augment.split(",")):
+            _require(item in AUGMENTATIONS,
+                     f"gan.augment: unknown augmentation {item!r}; choose from {', '.join(AUGMENTATIONS)}")
+    lipschitz = g.penalty == "gradient_penalty" or m.spectral_norm
+    _require(g.loss != "wasserstein" or lipschitz,
+             "gan.loss=wasserstein needs a Lipschitz constraint on D: set gan.penalty=gradient_penalty "
+             "or model.spectral_norm=true")
+    _require(g.label_smoothing == 0 or g.loss in ("minimax", "nonsaturating", "least_squares"),
+             f"gan.label_smoothing applies to minimax, nonsaturating and least_squares losses, not {g.loss}")
+    _require(t.device == "auto" or t.device == "cpu" or t.device.startswith("cuda"),
+             f"train.device must be auto, cpu or cuda[:N]; got {t.device!r}")
+    if not warn:
+        return
+    if g.penalty == "gradient_penalty" and (m.d_norm or ("batch" if m.arch == "dcgan" else "none")) == "batch":
+        warnings.warn("gan.penalty=gradient_penalty with batch norm in D: the per-sample penalty assumes "
+                      "samples are judged independently; set model.d_norm=instance or none", ConfigWarning,
+                      stacklevel=3)
+    if g.penalty == "none" and g.penalty_weight != GANConfig.penalty_weight:
+        warnings.warn("gan.penalty_weight is set but gan.penalty=none: it has no effect", ConfigWarning,
+                      stacklevel=3)
+
+
+def diff(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> dict[str, tuple[Any, Any]]:
+    """Flattened keys whose values differ between two config dicts: ``{key: (old, new)}``."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for key in sorted(set(old) | set(new), key=str):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            out.update(diff(a, b, f"{prefix}{key}."))
+        elif _plain(a) != _plain(b):
+            out[f"{prefix}{key}"] = (a, b)
+    return out

@@ -1,0 +1,155 @@
+"""From a config to a trained run folder and back: build, train, load, sample.
+
+A run folder holds ``config.yaml`` (the resolved config), ``run.json`` (seeds, versions, device),
+``metrics.jsonl``, ``samples/`` and ``checkpoints/last.pt``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import torch
+
+from ganforge.config import Config, ConfigError, load_yaml, resolve
+from ganforge.data import Dataset, load_dataset
+from ganforge.gans import GAN
+from ganforge.nets import build_networks
+from ganforge.presets import DEFAULT_PRESET, PRESETS, get_preset
+from ganforge.training import Callback, Evaluate, Trainer, load_checkpoint
+from ganforge.training.runtime import init_distributed, resolve_device, seed_everything
+
+
+def config_from(source: str | Path | Mapping[str, Any] | Config | None = None,
+                overrides: Sequence[Mapping[str, Any]] = ()) -> Config:
+    """Resolve a preset name, a YAML path, a dict or a Config (default: the default preset) plus overrides."""
+    if isinstance(source, Config):
+        base: Mapping[str, Any] = source.to_dict()
+    elif isinstance(source, Mapping):
+        base = source
+    elif source is None:
+        base = get_preset(DEFAULT_PRESET).overrides
+    elif str(source) in PRESETS:
+        base = get_preset(str(source)).overrides
+    elif str(source).endswith((".yaml", ".yml")) or Path(source).exists():
+        base = load_yaml(source)
+    else:
+        raise ConfigError(f"{source!r} is neither a preset ({', '.join(PRESETS)}) nor a YAML config file")
+    return resolve(base, *overrides)
+
+
+def load_data(config: Config) -> Dataset:
+    """The training data set named by ``config.data``."""
+    d = config.data
+    return load_dataset(d.source, image_size=d.image_size, channels=d.channels, n=d.n, seed=config.train.seed)
+
+
+def build_gan(config: Config, sample_shape: Sequence[int]) -> GAN:
+    """The GAN (networks included) that ``config`` describes, for samples of ``sample_shape``."""
+    m, g = config.model, config.gan
+    if g.augment and len(sample_shape) != 3:
+        raise ConfigError(f"gan.augment ({g.augment}) applies to images; data samples have shape {tuple(sample_shape)}")
+    try:
+        generator, discriminator = build_networks(
+            m.arch, data_shape=tuple(sample_shape), latent_dim=m.latent_dim, width=m.width, depth=m.depth,
+            g_norm=m.g_norm, d_norm=m.d_norm, spectral_norm=m.spectral_norm, g_spectral_norm=m.g_spectral_norm,
+            minibatch_std=m.minibatch_std, pack=g.pack)
+    except ValueError as exc:
+        raise ConfigError(f"model: {exc}") from None
+    return GAN(generator, discriminator, m.latent_dim, loss=g.loss, penalty=g.penalty,
+               penalty_weight=g.penalty_weight, n_critic=g.n_critic, label_smoothing=g.label_smoothing,
+               instance_noise=g.instance_noise, instance_noise_steps=g.instance_noise_steps,
+               augment=g.augment or None, pack=g.pack)
+
+
+def mode_coverage_callback(dataset: Dataset, every: int, n: int = 2500) -> Evaluate | None:
+    """Mode coverage on ``n`` samples every ``every`` steps, for 2-D mixture data sets."""
+    mixture = dataset.mixture
+    if mixture is None or mixture.centers.shape[1] != 2:
+        return None
+    from ganforge.metrics import get_metric
+
+    coverage = get_metric("mode_coverage")
+
+    def evaluate(gan: GAN) -> dict[str, float]:
+        g = torch.Generator().manual_seed(12345)
+        return coverage(gan.sample(n, generator=g).cpu(), mixture.centers, mixture.std)
+
+    return Evaluate(evaluate, every)
+
+
+def train(config: str | Path | Mapping[str, Any] | Config | None = None, *, out: str | Path | None = None,
+          resume: str | Path | None = None, overrides: Sequence[Mapping[str, Any]] = (),
+          callbacks: Sequence[Callback] = ()) -> Trainer:
+    """Train a run from a preset, YAML file, dict or Config; or continue the run in ``resume``.
+
+    Without ``config``, resuming uses the run's own stored config (plus ``overrides``). A new run goes
+    to ``out`` (default ``runs/NAME-TIMESTAMP``), which must not already hold a run.
+    """
+    if resume is not None:
+        resume = Path(resume)
+        if not (resume / "config.yaml").is_file():
+            raise ConfigError(f"--resume {resume}: not a run folder (no config.yaml)")
+        if config is None:
+            config = load_yaml(resume / "config.yaml")
+    cfg = config_from(config, overrides)
+    dataset = load_data(cfg)
+    seed_everything(cfg.train.seed)
+    gan = build_gan(cfg, dataset.sample_shape)
+    run_dir = resume if resume is not None else _new_run_dir(cfg, out)
+    created = resume is None and not run_dir.exists()
+    extra = [cb for cb in [mode_coverage_callback(dataset, cfg.train.sample_every)] if cb is not None]
+    trainer = Trainer(gan, dataset, cfg.train, run_dir=run_dir, run_config=cfg.to_dict(),
+                      callbacks=[*extra, *callbacks], metadata={"sample_shape": list(dataset.sample_shape)})
+    try:
+        trainer.fit(resume=resume is not None)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        if created and trainer.dist.is_main and not trainer.checkpoint_path.exists():
+            shutil.rmtree(run_dir, ignore_errors=True)  # nothing worth keeping: leave no half-made run
+        raise
+    return trainer
+
+
+def _new_run_dir(cfg: Config, out: str | Path | None) -> Path:
+    """A fresh run folder name, agreed by every process of a distributed job."""
+    device = resolve_device(cfg.train.device)
+    dist_info = init_distributed(device)
+    path, error = None, None
+    if dist_info.is_main:
+        path = Path(out) if out is not None else Path("runs") / f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            error = (f"{path} already exists and is not empty: pass --resume {path} to continue that run, "
+                     f"or a new --out")
+    if dist_info.enabled:
+        import torch.distributed as dist
+
+        box = [str(path) if path else None, error]
+        dist.broadcast_object_list(box, src=0)
+        path, error = Path(box[0]) if box[0] else None, box[1]
+    if error:
+        raise ConfigError(error)
+    return path
+
+
+def load_run(run: str | Path, checkpoint: str = "last", map_location: str | torch.device = "cpu") -> tuple[GAN, Config]:
+    """The trained GAN of a run folder (EMA weights included when the run kept them) and its config."""
+    run = Path(run)
+    if not (run / "config.yaml").is_file():
+        raise ConfigError(f"{run} is not a run folder (no config.yaml)")
+    cfg = resolve(load_yaml(run / "config.yaml"), warn=False)
+    path = run / "checkpoints" / (checkpoint if checkpoint.endswith(".pt") else f"{checkpoint}.pt")
+    state = load_checkpoint(path, map_location=map_location)
+    gan = build_gan(cfg, state["metadata"]["sample_shape"])
+    for name, module in gan.networks().items():
+        module.load_state_dict(state["networks"][name])
+    for name, weights in state.get("averaged", {}).items():
+        import copy
+
+        avg = copy.deepcopy(getattr(gan, name)).eval().requires_grad_(False)
+        avg.load_state_dict(weights)
+        gan.averaged[name] = avg
+    return gan.to(map_location), cfg

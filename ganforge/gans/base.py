@@ -1,0 +1,211 @@
+"""The unconditional GAN: it owns its networks and knows its own adversarial step.
+
+The :class:`~ganforge.training.Trainer` calls, once per training step,
+``discriminator_step(batch, step)`` ``repeats("discriminator")`` times (a fresh batch each
+time), then ``generator_step(batch, step)`` with the last batch. Each step returns a dict
+with the scalar ``"loss"`` to minimise plus figures to log; the Trainer does the backward
+pass and the optimizer step. Variants (conditional, paired, tabular GANs) subclass and
+override only what differs: usually the two step methods, ``sample`` and ``networks``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator
+
+import torch
+from torch import Tensor, nn
+
+from ganforge.augment import DiffAugment
+from ganforge.losses import get_loss, gradient_penalty, r1_penalty
+from ganforge.nets import unwrap
+
+StepOutput = dict[str, Tensor]
+
+
+@contextlib.contextmanager
+def frozen(module: nn.Module) -> Iterator[nn.Module]:
+    """Turn off ``requires_grad`` on a module's parameters for the duration (saves their gradients)."""
+    params = [p for p in module.parameters() if p.requires_grad]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield module
+    finally:
+        for p in params:
+            p.requires_grad_(True)
+
+
+class GAN(nn.Module):
+    """A generator G(z) and a discriminator D(x) trained adversarially.
+
+    Args:
+        generator: maps latent vectors ``(B, latent_dim)`` to samples.
+        discriminator: maps samples (packed, see ``pack``) to logits of any shape.
+        latent_dim: size of the latent vector.
+        loss: adversarial loss name (see :data:`ganforge.losses.LOSSES`).
+        penalty: ``None``, ``"gradient_penalty"`` (WGAN-GP) or ``"r1"``.
+        penalty_weight: lambda of the gradient penalty, gamma of R1 (applied as gamma/2).
+        n_critic: discriminator steps per generator step.
+        label_smoothing: one-sided label smoothing; D's target for real data is ``1 - label_smoothing``.
+        instance_noise: std of Gaussian noise added to D's inputs (real and fake) at step 0.
+        instance_noise_steps: the noise decays linearly to 0 over this many steps (0: constant).
+        augment: differentiable augmentation policy for D's inputs, e.g. ``"translation,cutout,color"``.
+        pack: PacGAN packing degree: D judges ``pack`` samples concatenated along the feature axis
+            (so D must accept ``pack`` times the channels or features of one sample).
+    """
+
+    phases = ("discriminator", "generator")
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        latent_dim: int,
+        *,
+        loss: str = "nonsaturating",
+        penalty: str | None = None,
+        penalty_weight: float = 10.0,
+        n_critic: int = 1,
+        label_smoothing: float = 0.0,
+        instance_noise: float = 0.0,
+        instance_noise_steps: int = 0,
+        augment: str | None = None,
+        pack: int = 1,
+    ) -> None:
+        super().__init__()
+        if penalty in ("none", ""):
+            penalty = None
+        if penalty not in (None, "gradient_penalty", "r1"):
+            raise ValueError(f"unknown penalty {penalty!r}; choose none, gradient_penalty or r1")
+        if n_critic < 1 or pack < 1:
+            raise ValueError(f"n_critic and pack must be >= 1; got n_critic={n_critic}, pack={pack}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = latent_dim
+        self.loss = get_loss(loss)
+        if label_smoothing and not self.loss.supports_label_smoothing:
+            raise ValueError(f"label smoothing does not apply to the {loss} loss")
+        self.penalty = penalty
+        self.penalty_weight = penalty_weight
+        self.n_critic = n_critic
+        self.real_target = 1.0 - label_smoothing
+        self.instance_noise = instance_noise
+        self.instance_noise_steps = instance_noise_steps
+        self.augment = DiffAugment(augment) if augment else None
+        self.pack = pack
+        self.averaged: dict[str, nn.Module] = {}  # EMA copies, filled in by the Trainer
+        self._fake: Tensor | None = None  # the D step's fakes, reused by the G step when n_critic == 1
+
+    # -- what the Trainer needs to know -----------------------------------------------------
+    def networks(self) -> dict[str, nn.Module]:
+        """The trainable networks by name (names are attributes of this object)."""
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+    def phase_networks(self, phase: str) -> tuple[str, ...]:
+        """Names of the networks that ``phase`` optimises."""
+        return {"discriminator": ("discriminator",), "generator": ("generator",)}[phase]
+
+    def repeats(self, phase: str) -> int:
+        """How many times ``phase`` runs per training step."""
+        return self.n_critic if phase == "discriminator" else 1
+
+    def averaged_networks(self) -> tuple[str, ...]:
+        """Networks of which the Trainer keeps an exponential moving average."""
+        return ("generator",)
+
+    # -- sampling -----------------------------------------------------------------------------
+    def sample_latent(self, n: int, device: torch.device | None = None,
+                      generator: torch.Generator | None = None) -> Tensor:
+        """Standard normal latent vectors ``(n, latent_dim)``."""
+        device = device or self._device()
+        return torch.randn(n, self.latent_dim, device=device, generator=generator)
+
+    @torch.no_grad()
+    def sample(self, n: int, *, z: Tensor | None = None, generator: torch.Generator | None = None,
+               averaged: bool = True, batch_size: int = 500) -> Tensor:
+        """Generate ``n`` samples in eval mode (with the EMA generator when there is one), in float32."""
+        net = self.averaged.get("generator") if averaged else None
+        net = unwrap(net if net is not None else self.generator)
+        was_training = net.training
+        net.eval()
+        try:
+            z = self.sample_latent(n, generator=generator) if z is None else z.to(self._device())
+            return torch.cat([net(chunk).float() for chunk in z.split(batch_size)])
+        finally:
+            net.train(was_training)
+
+    # -- the adversarial step -------------------------------------------------------------------
+    def discriminator_step(self, real: Tensor, step: int) -> StepOutput:
+        """D's loss on a real batch and a batch of fresh fakes, plus its penalty."""
+        keep = self.n_critic == 1 and torch.is_grad_enabled()
+        with torch.set_grad_enabled(keep):
+            fake = self.generator(self.sample_latent(real.shape[0]))
+        self._fake = fake if keep else None
+        real_in = self.judge_input(real, step)
+        fake_in = self.judge_input(fake.detach(), step)
+        if self.penalty == "r1":
+            real_in = real_in.detach().requires_grad_(True)
+        real_logits = self.discriminator(real_in)
+        fake_logits = self.discriminator(fake_in)
+        adv = self.loss.d_loss(real_logits, fake_logits, real_target=self.real_target)
+        out = {"d_loss": adv.detach(), "d_real": real_logits.detach().float().mean(),
+               "d_fake": fake_logits.detach().float().mean()}
+        loss = adv
+        if self.penalty == "gradient_penalty":
+            pen = gradient_penalty(self.discriminator, real_in, fake_in)
+            loss = loss + self.penalty_weight * pen
+            out["penalty"] = pen.detach()
+        elif self.penalty == "r1":
+            pen = r1_penalty(real_logits, real_in)
+            loss = loss + 0.5 * self.penalty_weight * pen
+            out["penalty"] = pen.detach()
+        out["loss"] = loss
+        return out
+
+    def generator_step(self, real: Tensor, step: int) -> StepOutput:
+        """G's loss: D's verdict on fakes (reusing the D step's fakes when n_critic == 1)."""
+        fake = self._fake if self._fake is not None else self.generator(self.sample_latent(real.shape[0]))
+        self._fake = None
+        # The plain D (not a DDP wrapper): G's step must not arm a gradient all-reduce for D.
+        discriminator = unwrap(self.discriminator)
+        with frozen(discriminator):
+            logits = discriminator(self.judge_input(fake, step))
+        loss = self.loss.g_loss(logits)
+        return {"loss": loss, "g_loss": loss.detach()}
+
+    def judge_input(self, x: Tensor, step: int) -> Tensor:
+        """What D sees of a batch: instance noise, then augmentation, then PacGAN packing."""
+        sigma = self.noise_std(step)
+        if sigma > 0:
+            x = x + sigma * torch.randn_like(x)
+        if self.augment is not None:
+            x = self.augment(x)
+        return self.packed(x)
+
+    def packed(self, x: Tensor) -> Tensor:
+        """Concatenate groups of ``pack`` consecutive samples along the channel/feature axis."""
+        if self.pack == 1:
+            return x
+        if x.shape[0] % self.pack:
+            raise ValueError(f"batch of {x.shape[0]} samples is not a multiple of pack={self.pack}")
+        return x.reshape(x.shape[0] // self.pack, self.pack * x.shape[1], *x.shape[2:])
+
+    def noise_std(self, step: int) -> float:
+        """Instance-noise std at ``step`` (linear annealing)."""
+        if self.instance_noise == 0 or self.instance_noise_steps == 0:
+            return self.instance_noise
+        return self.instance_noise * max(0.0, 1.0 - step / self.instance_noise_steps)
+
+    def _device(self) -> torch.device:
+        return next(unwrap(self.generator).parameters()).device
+
+    def extra_repr(self) -> str:
+        return (f"latent_dim={self.latent_dim}, loss={self.loss.name}, penalty={self.penalty}, "
+                f"n_critic={self.n_critic}, pack={self.pack}")
+
+    def describe(self) -> dict[str, Any]:
+        """Hyper-parameters for the run record."""
+        return {"class": type(self).__name__, "latent_dim": self.latent_dim, "loss": self.loss.name,
+                "penalty": self.penalty, "penalty_weight": self.penalty_weight, "n_critic": self.n_critic,
+                "real_target": self.real_target, "instance_noise": self.instance_noise, "pack": self.pack}

@@ -1,0 +1,50 @@
+"""Endless shuffled mini-batches of indices, sharded across processes and resumable exactly."""
+
+from __future__ import annotations
+
+import torch
+
+
+class Batches:
+    """Index batches for an in-memory data set of ``n`` samples.
+
+    Epoch ``e`` visits a permutation drawn from ``seed + e`` (the same on every process), split
+    across processes as ``perm[rank::world_size]`` as torch's DistributedSampler does, and cut
+    into full batches (an incomplete last batch is dropped). The state is just (epoch, position),
+    so a resumed run sees exactly the batches it would have seen.
+    """
+
+    def __init__(self, n: int, batch_size: int, seed: int = 0, rank: int = 0, world_size: int = 1) -> None:
+        per_rank = n // world_size
+        if per_rank < batch_size:
+            raise ValueError(f"the data set has {n} samples: too few for batches of {batch_size}"
+                             + (f" on each of {world_size} processes" if world_size > 1 else "")
+                             + "; lower train.batch_size")
+        self.n, self.batch_size, self.seed = n, batch_size, seed
+        self.rank, self.world_size = rank, world_size
+        self.per_epoch = per_rank // batch_size
+        self.epoch, self.position = 0, 0
+        self._order: torch.Tensor | None = None
+
+    def _epoch_order(self) -> torch.Tensor:
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        perm = torch.randperm(self.n, generator=g)
+        return perm[: self.world_size * (self.n // self.world_size)][self.rank :: self.world_size]
+
+    def __iter__(self) -> "Batches":
+        return self
+
+    def __next__(self) -> torch.Tensor:
+        if self.position >= self.per_epoch:
+            self.epoch, self.position, self._order = self.epoch + 1, 0, None
+        if self._order is None:
+            self._order = self._epoch_order()
+        start = self.position * self.batch_size
+        self.position += 1
+        return self._order[start : start + self.batch_size]
+
+    def state_dict(self) -> dict[str, int]:
+        return {"epoch": self.epoch, "position": self.position}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        self.epoch, self.position, self._order = int(state["epoch"]), int(state["position"]), None
