@@ -1,0 +1,29 @@
+"""Shared fixtures: tiny configs that train in well under a second on a CPU."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def tiny_image_config(**train) -> dict:
+    """A DCGAN on the 8x8 digits, small enough to train a few steps in well under a second."""
+    return {
+        "name": "tiny",
+        "data": {"source": "digits"},
+        "model": {"arch": "dcgan", "latent_dim": 8, "width": 8},
+        "gan": {"loss": "nonsaturating"},
+        "train": {"steps": 6, "batch_size": 16, "log_every": 2, "sample_every": 3, "checkpoint_every": 3,
+                  "progress": False, "tensorboard": False, **train},
+    }
+
+
+@pytest.fixture
+def tiny_config():
+    return tiny_image_config
+
+
+def pytest_configure(config):
+    """Tiny models run fastest, and most repeatably, on one thread."""
+    import torch
+
+    torch.set_num_threads(1)

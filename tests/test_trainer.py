@@ -1,0 +1,189 @@
+import json
+import signal
+
+import pytest
+import torch
+
+from ganforge.config import ConfigError
+from ganforge.experiment import build_gan, config_from, load_data
+from ganforge.training import Callback, CheckpointError, Trainer, TrainingDiverged, load_checkpoint
+from ganforge.training.batches import Batches
+from conftest import tiny_image_config
+
+
+def make_trainer(run_dir, *, seed=0, callbacks=(), **train):
+    """A trainer as `ganforge train` builds it, on the tiny digits config."""
+    cfg = config_from(tiny_image_config(**train))
+    data = load_data(cfg)
+    torch.manual_seed(cfg.train.seed)
+    gan = build_gan(cfg, data.sample_shape)
+    return Trainer(gan, data, cfg.train, run_dir=run_dir, run_config=cfg.to_dict(), callbacks=callbacks,
+                   metadata={"sample_shape": list(data.sample_shape)})
+
+
+def assert_same_state(a: dict, b: dict):
+    for name in a["networks"]:
+        for key, tensor in a["networks"][name].items():
+            assert torch.equal(tensor, b["networks"][name][key]), f"{name}.{key} differs"
+    for name in a["averaged"]:
+        for key, tensor in a["averaged"][name].items():
+            assert torch.equal(tensor, b["averaged"][name][key]), f"EMA {name}.{key} differs"
+    for phase in a["optimizers"]:
+        sa, sb = a["optimizers"][phase]["state"], b["optimizers"][phase]["state"]
+        for idx in sa:
+            for key in sa[idx]:
+                assert torch.equal(sa[idx][key], sb[idx][key]), f"{phase} optimizer {idx}.{key} differs"
+    assert a["step"] == b["step"] and a["batches"] == b["batches"]
+
+
+# Everything that draws random numbers during training: noise, augmentation, penalty, EMA, batches.
+RICH = dict(precision="fp32", ema=0.9, ema_start=2)
+
+
+def rich_config(tmp_path, name, steps):
+    cfg = tiny_image_config(steps=steps, **RICH)
+    cfg["gan"].update(augment="translation,cutout,color", instance_noise=0.1, instance_noise_steps=10,
+                      penalty="r1", penalty_weight=1.0)
+    return cfg
+
+
+def test_resume_continues_bit_for_bit(tmp_path):
+    def trainer(run_dir, steps):
+        cfg = config_from(rich_config(tmp_path, run_dir, steps))
+        data = load_data(cfg)
+        torch.manual_seed(0)
+        gan = build_gan(cfg, data.sample_shape)
+        return Trainer(gan, data, cfg.train, run_dir=run_dir, run_config=cfg.to_dict())
+
+    straight = trainer(tmp_path / "a", 8).fit()
+    trainer(tmp_path / "b", 4).fit()
+    resumed = trainer(tmp_path / "b", 8).fit(resume=True)
+    assert resumed.step == 8
+    assert_same_state(straight.state_dict(), resumed.state_dict())
+    steps = [json.loads(line)["step"] for line in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [2, 4, 6, 8]
+
+
+def test_resume_refuses_a_changed_config_and_lists_the_keys(tmp_path):
+    make_trainer(tmp_path / "r", steps=2).fit()
+    changed = make_trainer(tmp_path / "r", steps=4, lr_d=1e-3, batch_size=8)
+    with pytest.raises(ConfigError) as err:
+        changed.fit(resume=True)
+    assert "train.lr_d" in str(err.value) and "train.batch_size" in str(err.value)
+    assert "train.steps" not in str(err.value)  # the step target may grow
+
+
+def test_checkpoint_holds_the_full_state(tmp_path):
+    trainer = make_trainer(tmp_path / "r", steps=3, ema=0.9).fit()
+    state = load_checkpoint(tmp_path / "r" / "checkpoints" / "last.pt")
+    assert state["step"] == 3
+    assert set(state["networks"]) == {"generator", "discriminator"}
+    assert set(state["averaged"]) == {"generator"}
+    assert set(state["optimizers"]) == set(state["schedulers"]) == {"discriminator", "generator"}
+    assert {"python", "numpy", "torch"} <= set(state["rng"][0])
+    assert state["config"] == trainer.run_config
+    assert state["metadata"] == {"sample_shape": [1, 8, 8]}
+
+
+def test_run_folder_contents(tmp_path):
+    make_trainer(tmp_path / "r", steps=6).fit()
+    run = tmp_path / "r"
+    assert (run / "config.yaml").is_file() and (run / "run.json").is_file()
+    assert sorted(p.name for p in (run / "samples").iterdir()) == ["step_0000003.png", "step_0000006.png"]
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [2, 4, 6]
+    assert {"d_loss", "g_loss", "img_per_s"} <= set(records[0])
+    info = json.loads((run / "run.json").read_text())
+    assert info["starts"][0]["seed"] == 0 and info["starts"][0]["device"] == "cpu"
+
+
+class PoisonAt(Callback):
+    """Make the discriminator's output NaN from a given step on."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, trainer, step):
+        if step == self.step:
+            d = trainer.gan.discriminator
+            d.register_forward_hook(lambda m, i, o: o * float("nan"))
+
+
+def test_nan_guard_stops_without_saving_nan_weights(tmp_path):
+    trainer = make_trainer(tmp_path / "r", steps=10, callbacks=[PoisonAt(4)], checkpoint_every=3)
+    with pytest.raises(TrainingDiverged, match=r"discriminator loss became NaN/Inf at step 4"):
+        trainer.fit()
+    state = load_checkpoint(tmp_path / "r" / "checkpoints" / "last.pt")
+    assert state["step"] == 3
+    for sd in state["networks"].values():
+        assert all(torch.isfinite(t).all() for t in sd.values() if t.is_floating_point())
+    for p in trainer.gan.discriminator.parameters():
+        assert torch.isfinite(p).all()  # the NaN loss never reached the weights
+
+
+def test_nan_guard_rollback_goes_back_then_gives_up(tmp_path, capsys):
+    trainer = make_trainer(tmp_path / "r", steps=10, callbacks=[PoisonAt(4)], checkpoint_every=3,
+                           nan_policy="rollback")
+    with pytest.raises(TrainingDiverged, match="after 3 rollbacks"):
+        trainer.fit()  # the poison hook stays, so every retry fails again
+    assert capsys.readouterr().err.count("rolled back to step 3") == 3
+
+
+class InterruptAt(Callback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, trainer, step):
+        if step == self.step:
+            signal.raise_signal(signal.SIGINT)
+
+
+def test_ctrl_c_saves_a_checkpoint_at_the_step_boundary(tmp_path):
+    trainer = make_trainer(tmp_path / "r", steps=50, callbacks=[InterruptAt(5)], checkpoint_every=100)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit()
+    assert load_checkpoint(tmp_path / "r" / "checkpoints" / "last.pt")["step"] == 5
+
+
+def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
+    bad = tmp_path / "last.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="cannot read checkpoint"):
+        load_checkpoint(bad)
+    with pytest.raises(CheckpointError, match="not found"):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_unknown_trainer_override_is_an_error():
+    with pytest.raises(ConfigError, match="unknown train setting 'stepz'"):
+        Trainer(None, torch.zeros(4, 2), stepz=3)
+
+
+def test_user_networks_train_in_a_few_lines():
+    from torch import nn
+
+    from ganforge import GAN
+
+    g = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 2))
+    d = nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))
+    gan = GAN(g, d, latent_dim=3, loss="hinge")
+    before = [p.clone() for p in g.parameters()]
+    Trainer(gan, torch.randn(256, 2), steps=5, batch_size=32, progress=False).fit()
+    assert any(not torch.equal(a, b) for a, b in zip(before, g.parameters()))
+    assert gan.sample(7).shape == (7, 2)
+
+
+def test_batches_shard_across_ranks_and_resume_exactly():
+    a, b = Batches(10, 2, seed=3, rank=0, world_size=2), Batches(10, 2, seed=3, rank=1, world_size=2)
+    first = torch.cat([next(a), next(a)]), torch.cat([next(b), next(b)])
+    assert set(first[0].tolist()).isdisjoint(first[1].tolist())
+    c = Batches(10, 3, seed=1)
+    for _ in range(4):
+        next(c)
+    state = c.state_dict()
+    expected = [next(c) for _ in range(5)]
+    d = Batches(10, 3, seed=1)
+    d.load_state_dict(state)
+    assert all(torch.equal(x, next(d)) for x in expected)
+    with pytest.raises(ValueError, match="too few for batches of 64"):
+        Batches(10, 64)
