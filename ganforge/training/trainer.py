@@ -112,11 +112,6 @@ class Trainer:
         self.memory_format = torch.channels_last if (cfg.channels_last and self.images) else torch.contiguous_format
         gan.to(self.device, memory_format=self.memory_format) if self.images else gan.to(self.device)
 
-        self.ema: dict[str, EMA] = {}
-        if cfg.ema > 0:
-            for name in gan.averaged_networks():
-                self.ema[name] = EMA(getattr(gan, name), cfg.ema, cfg.ema_start)
-                gan.averaged[name] = self.ema[name].module
         if cfg.compile:
             for module in gan.networks().values():
                 module.compile()
@@ -133,6 +128,12 @@ class Trainer:
             ids = [self.device.index] if self.device.type == "cuda" else None
             for name, module in gan.networks().items():
                 setattr(gan, name, nn.parallel.DistributedDataParallel(module, device_ids=ids))
+
+        self.ema: dict[str, EMA] = {}  # made after DDP has given every rank rank 0's weights
+        if cfg.ema > 0:
+            for name in gan.averaged_networks():
+                self.ema[name] = EMA(unwrap(getattr(gan, name)), cfg.ema, cfg.ema_start)
+                gan.averaged[name] = self.ema[name].module
 
         self.batches = Batches(len(self.data), cfg.batch_size, cfg.seed, self.dist.rank, self.dist.world_size)
         self.log: ScalarLog | None = None
@@ -286,6 +287,8 @@ class Trainer:
                 logs.update({k: v.detach() for k, v in out.items() if k != "loss"})
         for sched in self.schedulers.values():
             sched.step()
+        if self.dist.enabled:
+            self._sync_buffers()
         for name, ema in self.ema.items():
             ema.update(unwrap(getattr(gan, name)), self.step)
         return logs, n_real
@@ -297,6 +300,16 @@ class Trainer:
         if self.cfg.lr_schedule == "linear":
             return max(0.0, 1.0 - step / self.cfg.steps)
         return 1.0
+
+    def _sync_buffers(self) -> None:
+        """Give every process rank 0's buffers (batch-norm statistics, spectral-norm vectors).
+
+        DDP broadcasts buffers only at the start of a forward pass, so after a step they drift;
+        syncing at the step boundary keeps checkpoints, EMA and samples identical on all ranks.
+        """
+        for module in self.gan.networks().values():
+            for buf in unwrap(module).buffers():
+                dist.broadcast(buf, src=0)
 
     def _agree(self, flag: bool) -> bool:
         """True when ``flag`` is true on any process (a no-op when not distributed)."""
