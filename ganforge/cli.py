@@ -17,8 +17,13 @@ from ganforge.config import ConfigError, parse_set
 def _train(args: argparse.Namespace) -> int:
     from ganforge.experiment import train
 
+    from ganforge.training import Evaluate
+
     trainer = train(args.config, out=args.out, resume=args.resume, overrides=[parse_set(args.set)])
     if trainer.dist.is_main:
+        for cb in trainer.callbacks:
+            if isinstance(cb, Evaluate) and cb.last:
+                print("  ".join(f"{k}={v:.4g}" for k, v in cb.last.items()))
         print(f"run folder: {trainer.run_dir}")
     return 0
 

@@ -378,7 +378,8 @@ def _to_device(batch: Any, device: torch.device, memory_format: torch.memory_for
 
 @contextmanager
 def _interrupt_flag() -> Iterator[threading.Event]:
-    """First Ctrl-C sets a flag (the loop saves and stops at the end of the step); a second one aborts."""
+    """First Ctrl-C (or SIGTERM, e.g. a scheduler pre-empting the job) sets a flag: the loop saves and
+    stops at the end of the step. A second signal aborts at once."""
     flag = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield flag
@@ -389,11 +390,12 @@ def _interrupt_flag() -> Iterator[threading.Event]:
             raise KeyboardInterrupt
         flag.set()
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield flag
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _progress(total: int, initial: int, enabled: bool) -> Any:
