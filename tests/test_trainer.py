@@ -187,3 +187,19 @@ def test_batches_shard_across_ranks_and_resume_exactly():
     assert all(torch.equal(x, next(d)) for x in expected)
     with pytest.raises(ValueError, match="too few for batches of 64"):
         Batches(10, 64)
+
+
+class StopAt(Callback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, trainer, step):
+        if step == self.step:
+            trainer.request_stop("enough")
+
+
+def test_request_stop_ends_training_cleanly(tmp_path, capsys):
+    trainer = make_trainer(tmp_path / "r", steps=50, callbacks=[StopAt(3)], checkpoint_every=100).fit()
+    assert trainer.step == 3
+    assert load_checkpoint(tmp_path / "r" / "checkpoints" / "last.pt")["step"] == 3
+    assert "stopping at step 3: enough" in capsys.readouterr().err

@@ -99,6 +99,7 @@ class Trainer:
         self.metadata = dict(metadata or {})
         self.step = 0
         self.rollbacks = 0
+        self.stop_reason: str | None = None  # set through request_stop (e.g. early stopping)
 
         cfg = self.cfg
         self.device = resolve_device(cfg.device)
@@ -188,6 +189,10 @@ class Trainer:
                         cb.on_step_end(self, self.step)
                     if self.step % self.cfg.checkpoint_every == 0:
                         self.save()
+                    if self._agree(self.stop_reason is not None):
+                        if main:
+                            print(f"\nstopping at step {self.step}: {self.stop_reason}", file=sys.stderr)
+                        break
                     if self._agree(interrupted.is_set()):
                         self.save()
                         if main:
@@ -203,6 +208,10 @@ class Trainer:
                 self.log.close()
                 self.log = None
         return self
+
+    def request_stop(self, reason: str) -> None:
+        """Finish training after the current step (saving as at the end), e.g. for early stopping."""
+        self.stop_reason = reason
 
     def log_scalars(self, step: int, scalars: dict[str, float]) -> None:
         """Record scalars for ``step`` (main process, when there is a run folder)."""
