@@ -1,8 +1,9 @@
-"""The ``ganforge`` command line: train, sample, presets."""
+"""The ``ganforge`` command line: train, sample, presets, and the commands of other packages."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import warnings
 from pathlib import Path
@@ -12,6 +13,10 @@ import numpy as np
 import torch
 
 from ganforge.config import ConfigError, parse_set
+
+# Packages that add sub-commands: each module has ``add_commands(subparsers)``; each command sets
+# ``func(args) -> exit code`` and reports bad input by raising ConfigError, DataError or CheckpointError.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -93,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("presets", help="list the named presets")
     p.set_defaults(func=_presets)
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_commands(sub)
     return parser
 
 
