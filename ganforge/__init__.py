@@ -9,13 +9,14 @@ Quick start::
     gf.Trainer(gan, data, steps=1000, run_dir="runs/mine").fit()
     images = gan.sample(16)
 
-Or from a preset: ``gf.train("mnist")``; from a run folder: ``gan, cfg = gf.load_run("runs/mine")``.
+Or from a preset: ``gf.train("mnist", out="runs/m")``; back from its run folder:
+``gan, cfg = gf.load_run("runs/m")`` (or ``gf.restore(gan, "runs/mine")`` for a GAN built in Python).
 """
 
 from ganforge.augment import DiffAugment
 from ganforge.config import Config, ConfigError, DataConfig, GANConfig, ModelConfig, TrainConfig, resolve
 from ganforge.data import BUILTIN_DATASETS, Dataset, DataError, load_dataset
-from ganforge.experiment import build_gan, config_from, load_run, train
+from ganforge.experiment import build_gan, config_from, load_run, restore, train
 from ganforge.gans import GAN
 from ganforge.losses import LOSSES, get_loss, gradient_penalty, r1_penalty
 from ganforge.metrics import available_metrics, get_metric, register
@@ -31,5 +32,5 @@ __all__ = [
     "ConfigError", "DataConfig", "DataError", "Dataset", "DiffAugment", "Evaluate", "GANConfig", "ModelConfig",
     "TrainConfig", "Trainer", "TrainingDiverged", "available_metrics", "build_gan", "build_networks", "config_from",
     "get_loss", "get_metric", "gradient_penalty", "load_dataset", "load_run", "mode_coverage", "r1_penalty",
-    "register", "resolve", "train",
+    "register", "resolve", "restore", "train",
 ]

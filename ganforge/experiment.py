@@ -140,16 +140,33 @@ def load_run(run: str | Path, checkpoint: str = "last", map_location: str | torc
     run = Path(run)
     if not (run / "config.yaml").is_file():
         raise ConfigError(f"{run} is not a run folder (no config.yaml)")
+    state = load_checkpoint(_checkpoint_path(run, checkpoint), map_location=map_location)
+    if "sample_shape" not in state.get("metadata", {}):
+        raise ConfigError(f"{run} was trained with a GAN built in Python, not from a config: build the same "
+                          f"GAN again and call ganforge.restore(gan, {str(run)!r})")
     cfg = resolve(load_yaml(run / "config.yaml"), warn=False)
-    path = run / "checkpoints" / (checkpoint if checkpoint.endswith(".pt") else f"{checkpoint}.pt")
-    state = load_checkpoint(path, map_location=map_location)
     gan = build_gan(cfg, state["metadata"]["sample_shape"])
+    _load_weights(gan, state)
+    return gan.to(map_location), cfg
+
+
+def restore(gan: GAN, run: str | Path, checkpoint: str = "last") -> GAN:
+    """Load a run's trained weights (EMA copies included) into a GAN built like the one that trained."""
+    state = load_checkpoint(_checkpoint_path(Path(run), checkpoint), map_location=gan._device())
+    _load_weights(gan, state)
+    return gan
+
+
+def _checkpoint_path(run: Path, checkpoint: str) -> Path:
+    return run / "checkpoints" / (checkpoint if checkpoint.endswith(".pt") else f"{checkpoint}.pt")
+
+
+def _load_weights(gan: GAN, state: dict[str, Any]) -> None:
+    import copy
+
     for name, module in gan.networks().items():
         module.load_state_dict(state["networks"][name])
     for name, weights in state.get("averaged", {}).items():
-        import copy
-
         avg = copy.deepcopy(getattr(gan, name)).eval().requires_grad_(False)
         avg.load_state_dict(weights)
         gan.averaged[name] = avg
-    return gan.to(map_location), cfg

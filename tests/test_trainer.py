@@ -203,3 +203,21 @@ def test_request_stop_ends_training_cleanly(tmp_path, capsys):
     assert trainer.step == 3
     assert load_checkpoint(tmp_path / "r" / "checkpoints" / "last.pt")["step"] == 3
     assert "stopping at step 3: enough" in capsys.readouterr().err
+
+
+def test_restore_loads_a_python_built_gan_and_load_run_explains_why_it_cannot(tmp_path):
+    from torch import nn
+
+    from ganforge import GAN, load_run, restore
+
+    def make():
+        torch.manual_seed(0)
+        return GAN(nn.Linear(3, 2), nn.Linear(2, 1), latent_dim=3)
+
+    gan = make()
+    Trainer(gan, torch.randn(64, 2), steps=3, batch_size=16, ema=0.5, progress=False, run_dir=tmp_path).fit()
+    fresh = restore(make(), tmp_path)
+    z = torch.randn(4, 3)
+    assert torch.equal(fresh.sample(4, z=z), gan.sample(4, z=z))
+    with pytest.raises(ConfigError, match="built in Python"):
+        load_run(tmp_path)
