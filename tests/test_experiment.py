@@ -1,0 +1,67 @@
+"""Config -> data -> GAN -> run folder, for each architecture and kind of data source."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ganforge import train
+from ganforge.config import ConfigError
+from ganforge.experiment import build_gan, config_from, load_run
+
+
+def quick(source, arch, **model):
+    return {"data": {"source": str(source)}, "model": {"arch": arch, "latent_dim": 8, **model},
+            "train": {"steps": 2, "batch_size": 8, "progress": False, "tensorboard": False, "sample_every": 2}}
+
+
+def test_resnet_on_an_rgb_array_file(tmp_path):
+    arr = np.random.default_rng(0).integers(0, 256, (16, 32, 32, 3), dtype=np.uint8)
+    np.savez(tmp_path / "x.npz", images=arr)
+    cfg = quick(tmp_path / "x.npz", "resnet", width=16, spectral_norm=True)
+    trainer = train(cfg, out=tmp_path / "run")
+    assert trainer.step == 2
+    gan, _ = load_run(tmp_path / "run")
+    assert gan.sample(3).shape == (3, 3, 32, 32)
+
+
+def test_dcgan_on_an_image_folder_resized_to_the_model_size(tmp_path):
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(10):
+        Image.fromarray(np.full((40, 50), i * 20, np.uint8)).save(folder / f"{i}.png")
+    cfg = quick(folder, "dcgan", width=8)
+    cfg["data"]["image_size"] = 32
+    train(cfg, out=tmp_path / "run")
+    gan, _ = load_run(tmp_path / "run")
+    assert gan.sample(2).shape == (2, 1, 32, 32)
+
+
+def test_mixture_run_logs_mode_coverage(tmp_path):
+    import json
+
+    cfg = quick("ring8", "mlp", width=16)
+    cfg["gan"] = {"pack": 2}
+    train(cfg, out=tmp_path / "run")
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert any(r.get("eval/n_modes") == 8 for r in records)
+
+
+@pytest.mark.parametrize("arch, shape", [("mlp", (1, 8, 8)), ("dcgan", (2,)), ("resnet", (1, 28, 28))])
+def test_architecture_that_does_not_fit_the_data_is_a_config_error(arch, shape):
+    with pytest.raises(ConfigError, match="model: "):
+        build_gan(config_from(quick("digits", arch)), shape)
+
+
+def test_augmentation_on_vector_data_is_a_config_error():
+    cfg = config_from({**quick("ring8", "mlp"), "gan": {"augment": "cutout"}})
+    with pytest.raises(ConfigError, match="gan.augment"):
+        build_gan(cfg, (2,))
+
+
+def test_same_seed_same_numbers(tmp_path):
+    cfg = quick("digits", "dcgan", width=8)
+    cfg["train"]["precision"] = "fp32"
+    a = train(cfg, out=tmp_path / "a").state_dict()["networks"]["generator"]
+    b = train(cfg, out=tmp_path / "b").state_dict()["networks"]["generator"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
