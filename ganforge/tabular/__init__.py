@@ -1,0 +1,4 @@
+"""Tabular synthetic data: the data transformer, column kinds, table I/O and the report."""
+
+from ganforge.tabular.columns import KINDS, detect_kind, resolve_kinds
+from ganforge.tabular.transformer import ColumnSpec, Span, TabularTransformer
