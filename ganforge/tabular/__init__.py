@@ -2,3 +2,4 @@
 
 from ganforge.tabular.columns import KINDS, detect_kind, resolve_kinds
 from ganforge.tabular.transformer import ColumnSpec, Span, TabularTransformer
+from ganforge.tabular.io import read_table, write_table
