@@ -96,6 +96,27 @@ class TrainConfig:
 
 
 @dataclass
+class EvalConfig:
+    """Evaluation during training: metric curves, the best checkpoint, early stopping (off unless ``every`` > 0).
+
+    See :func:`ganforge.metrics.evaluate.training_callbacks`.
+    """
+
+    every: int = 0  # evaluate every N steps and at the end; 0 turns evaluation off
+    metrics: str = "fid"  # comma-separated metric names, e.g. "fid,kid"
+    features: str = "auto"  # extractor: auto, digits, digits28, digits8, inception, identity, or a TorchScript path
+    n: int = 2000  # generated samples per evaluation
+    reference_n: Optional[int] = None  # real samples for the reference statistics (default: the whole data set)
+    seed: int = 0  # seeds the evaluation's latent vectors and KID subsets
+    kid_subsets: int = 100  # KID: random subsets averaged per evaluation
+    monitor: str = ""  # the value that picks the best checkpoint and drives early stopping, e.g. "fid"
+    mode: Literal["auto", "min", "max"] = "auto"  # auto: max for precision/recall/IS/..., min for fid/kid
+    keep_best: bool = True  # with a monitor: keep checkpoints/best.pt
+    patience: int = 0  # with a monitor: stop after this many evaluations without improvement; 0 never
+    min_delta: float = 0.0  # the smallest change that counts as an improvement (early stopping)
+
+
+@dataclass
 class Config:
     """A whole run: what to train on, what to train, and how."""
 
@@ -104,6 +125,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     gan: GANConfig = field(default_factory=GANConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict (tuples as lists), as written to ``config.yaml``."""
@@ -117,6 +139,7 @@ class Config:
 RESUMABLE_KEYS = frozenset(
     {"train.steps", "train.log_every", "train.sample_every", "train.checkpoint_every", "train.progress",
      "train.tensorboard"}
+    | {f"eval.{f.name}" for f in dataclasses.fields(EvalConfig)}  # evaluation does not alter training
 )
 
 
@@ -281,6 +304,7 @@ def check(config: Config, warn: bool = True) -> None:
              f"gan.label_smoothing applies to minimax, nonsaturating and least_squares losses, not {g.loss}")
     _require(t.device == "auto" or t.device == "cpu" or t.device.startswith("cuda"),
              f"train.device must be auto, cpu or cuda[:N]; got {t.device!r}")
+    _check_eval(config.eval)
     if not warn:
         return
     if g.penalty == "gradient_penalty" and (m.d_norm or ("batch" if m.arch == "dcgan" else "none")) == "batch":
@@ -290,6 +314,27 @@ def check(config: Config, warn: bool = True) -> None:
     if g.penalty == "none" and g.penalty_weight != GANConfig.penalty_weight:
         warnings.warn("gan.penalty_weight is set but gan.penalty=none: it has no effect", ConfigWarning,
                       stacklevel=3)
+
+
+def _check_eval(e: EvalConfig) -> None:
+    for key, value, low in [("eval.every", e.every, 0), ("eval.n", e.n, 2), ("eval.kid_subsets", e.kid_subsets, 1),
+                            ("eval.patience", e.patience, 0)]:
+        _require(value >= low, f"{key} must be >= {low}; got {value}")
+    _require(e.reference_n is None or e.reference_n >= 2, f"eval.reference_n must be >= 2; got {e.reference_n}")
+    _require(e.min_delta >= 0, f"eval.min_delta must be >= 0; got {e.min_delta}")
+    if not e.every:
+        return
+    from ganforge.metrics import available_metrics, metric_values
+
+    names = [m.strip() for m in e.metrics.split(",") if m.strip()]
+    _require(bool(names), f"eval.metrics names no metric; choose from {', '.join(available_metrics())}")
+    for name in names:
+        _require(name in available_metrics(),
+                 f"eval.metrics: unknown metric {name!r}; choose from {', '.join(available_metrics())}")
+    values = [v for name in names for v in metric_values(name)]
+    _require(not e.monitor or e.monitor in values,
+             f"eval.monitor: {e.monitor!r} is not a value of eval.metrics ({e.metrics}); choose from {', '.join(values)}")
+    _require(not e.patience or bool(e.monitor), "eval.patience (early stopping) needs eval.monitor, e.g. fid")
 
 
 def diff(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> dict[str, tuple[Any, Any]]:
