@@ -5,6 +5,7 @@ Every bad input raises :class:`DataError` with a message naming the file, key or
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,12 +40,17 @@ class Dataset:
     ``data`` holds uint8 images ``(N, C, H, W)`` in 0..255 or float32 vectors
     ``(N, D)``; ``labels`` int64 ``(N,)`` when known; ``mixture`` the generating
     mixture for synthetic sets (used by the mode-coverage metric).
+
+    ``batch(index)`` gives the samples alone; the view :meth:`with_labels` gives
+    ``(samples, labels)`` for conditional GANs, or ``(samples, partners, labels)`` with
+    ``pairs=True`` (DAGAN: each partner another sample of the same class).
     """
 
     data: torch.Tensor
     name: str
     labels: torch.Tensor | None = None
     mixture: Mixture | None = None
+    returns: str = "data"  # what batch() gives: "data", "labels" or "pairs" (set by with_labels)
 
     def __post_init__(self) -> None:
         d = self.data
@@ -69,6 +75,23 @@ class Dataset:
                     f"data set {self.name!r}: labels must be int64 of shape ({len(d)},), "
                     f"got {self.labels.dtype} {tuple(self.labels.shape)}"
                 )
+            if len(self.labels) and int(self.labels.min()) < 0:
+                raise DataError(f"data set {self.name!r}: labels must be non-negative, found {int(self.labels.min())}")
+        if self.returns not in ("data", "labels", "pairs"):
+            raise DataError(f"data set {self.name!r}: returns must be data, labels or pairs; got {self.returns!r}")
+        if self.returns != "data":
+            self._check_labelled("pairs=True" if self.returns == "pairs" else "with_labels()")
+        if self.returns == "pairs":
+            counts = torch.bincount(self.labels)
+            single = [c for c, k in enumerate(counts.tolist()) if k == 1]
+            if single:
+                raise DataError(f"data set {self.name!r}: pairs of the same class need at least 2 samples per class; "
+                                f"class {single[0]} has one" + (f" (and {len(single) - 1} more)" if len(single) > 1 else ""))
+            order = torch.argsort(self.labels, stable=True)  # samples grouped by class
+            start = torch.cumsum(counts, 0) - counts
+            position = torch.empty_like(order)
+            position[order] = torch.arange(len(order)) - start[self.labels[order]]
+            self._pairing = (order, start, counts, position)
 
     @property
     def kind(self) -> str:
@@ -83,8 +106,43 @@ class Dataset:
     def __len__(self) -> int:
         return int(self.data.shape[0])
 
-    def batch(self, index: torch.Tensor) -> torch.Tensor:
-        """Float32 batch for training: images scaled to [-1, 1], vectors as stored."""
+    @property
+    def num_classes(self) -> int:
+        """Number of classes: the largest label + 1 (0 without labels)."""
+        return 0 if self.labels is None else int(self.labels.max()) + 1
+
+    def _check_labelled(self, what: str) -> None:
+        if self.labels is None:
+            raise DataError(f"data set {self.name!r} has no labels, which {what} needs: use a folder with one "
+                            f"sub-folder per class, or an .npz file with a 'labels' (or 'y') array")
+
+    def with_labels(self, pairs: bool = False) -> "Dataset":
+        """A view of the same data whose :meth:`batch` also gives the labels (see the class docstring)."""
+        return dataclasses.replace(self, returns="pairs" if pairs else "labels")
+
+    def batch(self, index: torch.Tensor):
+        """Float32 batch for training: images scaled to [-1, 1], vectors as stored; with labels in a view.
+
+        In a ``pairs`` view each sample's partner is drawn uniformly from the OTHER samples of its class,
+        with torch's global random generator (whose state the Trainer checkpoints).
+        """
+        x = self._floats(index)
+        if self.returns == "data":
+            return x
+        y = self.labels[index]
+        if self.returns == "labels":
+            return x, y
+        return x, self._floats(self.partners(index)), y
+
+    def partners(self, index: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """For each sample in ``index``, the index of a random other sample of the same class."""
+        order, start, counts, position = self._pairing
+        y = self.labels[index]
+        n = counts[y]
+        step = 1 + (torch.rand(len(index), generator=generator) * (n - 1)).long().clamp(max=n - 2)
+        return order[start[y] + (position[index] + step) % n]
+
+    def _floats(self, index: torch.Tensor) -> torch.Tensor:
         x = self.data[index]
         if self.kind == "image":
             return x.float() / 127.5 - 1.0
@@ -101,7 +159,7 @@ class Dataset:
         generator = torch.Generator().manual_seed(int(seed))
         index = torch.randperm(len(self), generator=generator)[:n].sort().values
         labels = None if self.labels is None else self.labels[index]
-        return Dataset(self.data[index], self.name, labels, self.mixture)
+        return dataclasses.replace(self, data=self.data[index], labels=labels)
 
 
 def to_uint8_images(x: torch.Tensor) -> torch.Tensor:
