@@ -1,0 +1,200 @@
+"""Class-conditional GANs: cGAN (concatenation), projection discriminator, AC-GAN.
+
+The batch is ``(images, labels)`` (a :meth:`ganforge.data.Dataset.with_labels` view). Fakes are
+made for the batch's own labels, so the generator sees the classes as often as the data holds
+them. ``sample(n, labels=...)`` generates given classes.
+
+* :class:`ConditionalGAN` with a ``"concat"`` discriminator is the cGAN of Mirza & Osindero (2014);
+  with a ``"projection"`` one, the projection discriminator of Miyato & Koyama (2018). Their
+  steps are the same: the discriminator is called as ``D(x, y)``.
+* :class:`ACGAN` (Odena, Olah & Shlens 2017): D does not see the label but also classifies; both
+  players add ``aux_weight`` times the cross-entropy of that classification to their losses
+  (D on real and fake images, G on its fakes).
+
+See :mod:`ganforge.nets.conditional` for the networks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from ganforge.gans.base import GAN, StepOutput, frozen
+from ganforge.losses import gradient_penalty, r1_penalty
+from ganforge.nets import unwrap
+
+__all__ = ["ACGAN", "ConditionalGAN", "penalty_term"]
+
+
+def penalty_term(gan: GAN, discriminator: Callable[[Tensor], Tensor], real_in: Tensor, fake_in: Tensor,
+                 real_logits: Tensor, out: StepOutput) -> Tensor | float:
+    """``gan``'s penalty on D (weight included) as :class:`GAN` computes it, for D steps of subclasses.
+
+    ``discriminator`` maps D's input alone to logits (labels bound); ``real_logits`` were computed from
+    ``real_in`` (which requires grad for R1). Logs the raw penalty into ``out["penalty"]``.
+    """
+    if gan.penalty == "gradient_penalty":
+        pen = gradient_penalty(discriminator, real_in, fake_in)
+        out["penalty"] = pen.detach()
+        return gan.penalty_weight * pen
+    if gan.penalty == "r1":
+        pen = r1_penalty(real_logits, real_in)
+        out["penalty"] = pen.detach()
+        return 0.5 * gan.penalty_weight * pen
+    return 0.0
+
+
+class ConditionalGAN(GAN):
+    """A GAN whose generator is ``G(z, y)`` and discriminator ``D(x, y)``.
+
+    Args:
+        generator, discriminator, latent_dim: as for :class:`ganforge.gans.GAN`.
+        num_classes: number of classes (labels are ``0..num_classes-1``).
+        **kwargs: the options of :class:`GAN` (loss, penalty, n_critic, label smoothing, instance
+            noise, augment); ``pack`` must be 1 (PacGAN packing mixes samples of different classes).
+    """
+
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, latent_dim: int, num_classes: int,
+                 **kwargs: Any) -> None:
+        if kwargs.get("pack", 1) != 1:
+            raise ValueError("PacGAN packing (pack > 1) does not apply to conditional GANs")
+        if num_classes < 2:
+            raise ValueError(f"a conditional GAN needs num_classes >= 2, got {num_classes}")
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+        self.num_classes = num_classes
+        self._fake_labels: Tensor | None = None
+
+    # -- sampling -----------------------------------------------------------------------------
+    def sample_labels(self, n: int, device: torch.device | None = None,
+                      generator: torch.Generator | None = None) -> Tensor:
+        """``n`` labels drawn uniformly from the classes."""
+        return torch.randint(self.num_classes, (n,), device=device or self._device(), generator=generator)
+
+    def resolve_labels(self, n: int, labels: Tensor | int | list[int] | None) -> Tensor:
+        """``labels`` as an int64 tensor of ``n`` classes on the model's device.
+
+        ``None``: the classes in equal consecutive blocks (``0 0 .. 1 1 .. 9 9``); an int: that class
+        ``n`` times; a sequence or tensor: one label per sample (its length must be ``n``).
+        """
+        device = self._device()
+        if labels is None:
+            y = torch.arange(n) * self.num_classes // max(n, 1)
+        elif isinstance(labels, int):
+            y = torch.full((n,), labels, dtype=torch.int64)
+        else:
+            y = torch.as_tensor(labels).reshape(-1)
+            if y.is_floating_point() or len(y) != n:
+                raise ValueError(f"labels must be {n} integers (one per sample); got {y.dtype} of length {len(y)}")
+        y = y.long()
+        if n and (int(y.min()) < 0 or int(y.max()) >= self.num_classes):
+            raise ValueError(f"labels must be in 0..{self.num_classes - 1}; got {int(y.min())}..{int(y.max())}")
+        return y.to(device)
+
+    @torch.no_grad()
+    def sample(self, n: int, *, labels: Tensor | int | list[int] | None = None, z: Tensor | None = None,
+               generator: torch.Generator | None = None, averaged: bool = True, batch_size: int = 500) -> Tensor:
+        """Generate ``n`` images of the classes ``labels`` (see :meth:`resolve_labels`) in eval mode, float32."""
+        y = self.resolve_labels(n, labels)
+        net = self.averaged.get("generator") if averaged else None
+        net = unwrap(net if net is not None else self.generator)
+        was_training = net.training
+        net.eval()
+        try:
+            z = self.sample_latent(n, generator=generator) if z is None else z.to(self._device())
+            return torch.cat([net(zc, yc).float() for zc, yc in zip(z.split(batch_size), y.split(batch_size))])
+        finally:
+            net.train(was_training)
+
+    # -- the adversarial step -------------------------------------------------------------------
+    def judge(self, discriminator: Callable[..., Any], x: Tensor, y: Tensor) -> tuple[Tensor, Tensor | None]:
+        """D's adversarial logits for ``(x, y)`` and its class logits (``None``: D does not classify)."""
+        return discriminator(x, y), None
+
+    def discriminator_step(self, batch: tuple[Tensor, Tensor], step: int) -> StepOutput:
+        """D's loss on real ``(images, labels)`` and on fakes of the same labels, plus its penalty."""
+        real, y = batch
+        keep = self.n_critic == 1 and torch.is_grad_enabled()
+        with torch.set_grad_enabled(keep):
+            fake = self.generator(self.sample_latent(real.shape[0]), y)
+        self._fake, self._fake_labels = (fake, y) if keep else (None, None)
+        real_in = self.judge_input(real, step)
+        fake_in = self.judge_input(fake.detach(), step)
+        if self.penalty == "r1":
+            real_in = real_in.detach().requires_grad_(True)
+        real_logits, real_classes = self.judge(self.discriminator, real_in, y)
+        fake_logits, fake_classes = self.judge(self.discriminator, fake_in, y)
+        adv = self.loss.d_loss(real_logits, fake_logits, real_target=self.real_target)
+        out = {"d_loss": adv.detach(), "d_real": real_logits.detach().float().mean(),
+               "d_fake": fake_logits.detach().float().mean()}
+        loss = adv + self.discriminator_extra(real_classes, fake_classes, y, out)
+        out["loss"] = loss + penalty_term(self, lambda x: self.judge(self.discriminator, x, y)[0], real_in, fake_in,
+                                          real_logits, out)
+        return out
+
+    def generator_step(self, batch: tuple[Tensor, Tensor], step: int) -> StepOutput:
+        """G's loss: D's verdict on fakes of the batch's labels (the D step's fakes when n_critic == 1)."""
+        if self._fake is not None:
+            fake, y = self._fake, self._fake_labels
+        else:
+            y = batch[1]
+            fake = self.generator(self.sample_latent(len(y)), y)
+        self._fake = self._fake_labels = None
+        discriminator = unwrap(self.discriminator)  # not the DDP wrapper (see GAN.generator_step)
+        with frozen(discriminator):
+            logits, classes = self.judge(discriminator, self.judge_input(fake, step), y)
+        adv = self.loss.g_loss(logits)
+        out = {"g_loss": adv.detach()}
+        out["loss"] = adv + self.generator_extra(classes, y, out)
+        return out
+
+    def discriminator_extra(self, real_classes: Tensor | None, fake_classes: Tensor | None, y: Tensor,
+                            out: StepOutput) -> Tensor | float:
+        """A term added to D's loss (AC-GAN's classification loss); logs go into ``out``."""
+        return 0.0
+
+    def generator_extra(self, fake_classes: Tensor | None, y: Tensor, out: StepOutput) -> Tensor | float:
+        """A term added to G's loss (AC-GAN's classification loss); logs go into ``out``."""
+        return 0.0
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "num_classes": self.num_classes,
+                "conditioning": getattr(unwrap(self.discriminator), "conditioning", None)}
+
+
+class ACGAN(ConditionalGAN):
+    """AC-GAN: D returns ``(logits, class_logits)`` from the image alone; both players add the
+    classification cross-entropy times ``aux_weight`` (D: on real and fake, G: on fake).
+
+    Args:
+        aux_weight: weight of the auxiliary classification loss (1 in Odena et al.).
+    """
+
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, latent_dim: int, num_classes: int, *,
+                 aux_weight: float = 1.0, **kwargs: Any) -> None:
+        if aux_weight < 0:
+            raise ValueError(f"aux_weight must be >= 0, got {aux_weight}")
+        super().__init__(generator, discriminator, latent_dim, num_classes, **kwargs)
+        self.aux_weight = aux_weight
+
+    def judge(self, discriminator: Callable[..., Any], x: Tensor, y: Tensor) -> tuple[Tensor, Tensor | None]:
+        logits, classes = discriminator(x)
+        return logits, classes
+
+    def discriminator_extra(self, real_classes: Tensor | None, fake_classes: Tensor | None, y: Tensor,
+                            out: StepOutput) -> Tensor:
+        real_ce = F.cross_entropy(real_classes.float(), y)
+        fake_ce = F.cross_entropy(fake_classes.float(), y)
+        out["d_aux"] = (real_ce + fake_ce).detach()
+        out["d_real_acc"] = (real_classes.detach().argmax(1) == y).float().mean()
+        return self.aux_weight * (real_ce + fake_ce)
+
+    def generator_extra(self, fake_classes: Tensor | None, y: Tensor, out: StepOutput) -> Tensor:
+        ce = F.cross_entropy(fake_classes.float(), y)
+        out["g_aux"] = ce.detach()
+        return self.aux_weight * ce
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "aux_weight": self.aux_weight}

@@ -1,0 +1,139 @@
+"""DAGAN (Antoniou, Storkey & Edwards 2017): a GAN that makes variations of a given image.
+
+The generator ``G(x, z)`` takes a real image and noise and returns another image of the same
+class. The discriminator judges pairs stacked along the channel axis: real pairs are
+``(x, another real image of x's class)``, fake pairs ``(x, G(x, z))``. So G is rewarded for an
+image that is *different* from ``x`` (a copy would be easy to tell from a real pair of two distinct
+images) but plausibly of its class. Nothing in the model names the classes, so a trained DAGAN
+applies to images of classes it never saw.
+
+The batch is ``(images, partners, labels)``: a :meth:`ganforge.data.Dataset.with_labels` view with
+``pairs=True``, which draws each partner among the *other* images of the same class.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ganforge.data import DataError
+from ganforge.gans.base import GAN, StepOutput, frozen
+from ganforge.gans.conditional import penalty_term
+from ganforge.nets import unwrap
+
+__all__ = ["DAGAN"]
+
+
+class DAGAN(GAN):
+    """Data augmentation GAN: ``G(x, z)`` makes variations of ``x``; D judges ``(x, x')`` pairs.
+
+    Args:
+        generator: ``G(x, z)`` (e.g. :class:`ganforge.nets.dagan.DAGANGenerator`).
+        discriminator: D on pairs ``(B, 2C, H, W)``, e.g. a DCGAN discriminator with ``2C`` channels.
+        latent_dim: size of ``z``.
+        **kwargs: the options of :class:`GAN`; ``pack`` must be 1 and ``augment`` unset (colour
+            augmentation would mix the two images of a pair).
+    """
+
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, latent_dim: int, **kwargs: Any) -> None:
+        if kwargs.get("pack", 1) != 1:
+            raise ValueError("PacGAN packing (pack > 1) does not apply to DAGAN, whose D judges pairs")
+        if kwargs.get("augment"):
+            raise ValueError("differentiable augmentation does not apply to DAGAN's pairs; leave augment unset")
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+        # GAN keeps its (here always None) D-augmentation policy in the attribute ``augment``, which
+        # would hide the method augment(images, k); judge_input below does not use it.
+        del self.augment
+        # A few real images seen in training, so that sample(n) without images can show progress
+        # (the Trainer's sample pictures call sample(n, z=...)). Not part of the trained state.
+        self.register_buffer("reference", torch.empty(0), persistent=False)
+
+    # -- generation ---------------------------------------------------------------------------
+    @torch.no_grad()
+    def augment(self, images: Tensor, k: int, *, generator: torch.Generator | None = None, averaged: bool = True,
+                batch_size: int = 500) -> Tensor:
+        """``k`` variations of each image: ``(N, C, H, W) -> (N, k, C, H, W)`` floats in [-1, 1].
+
+        ``images`` are floats in [-1, 1] or uint8 in 0..255 (as stored in a :class:`ganforge.data.Dataset`).
+        Use ``.flatten(0, 1)`` for a flat batch whose rows ``i*k .. i*k+k-1`` vary image ``i``.
+        """
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        if images.ndim != 4:
+            raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
+        x = images.float() / 127.5 - 1.0 if images.dtype == torch.uint8 else images.float()
+        sources = x.repeat_interleave(k, dim=0)
+        out = self.sample(len(sources), images=sources, generator=generator, averaged=averaged, batch_size=batch_size)
+        return out.reshape(len(images), k, *out.shape[1:])
+
+    @torch.no_grad()
+    def sample(self, n: int, *, images: Tensor | None = None, z: Tensor | None = None,
+               generator: torch.Generator | None = None, averaged: bool = True, batch_size: int = 500) -> Tensor:
+        """One variation of each of ``n`` source images, in eval mode, float32.
+
+        ``images`` (floats in [-1, 1]) must hold ``n`` images; without it the reference images kept from
+        training are repeated in consecutive groups (one group per row of a picture grid).
+        """
+        device = self._device()
+        if images is None:
+            if self.reference.numel() == 0:
+                raise DataError("DAGAN makes variations of given images: pass images=..., or use augment(images, k)")
+            per = math.ceil(n / len(self.reference))
+            images = self.reference.repeat_interleave(per, dim=0)[:n]
+        if len(images) != n:
+            raise ValueError(f"sample({n}) got {len(images)} images; give one per sample")
+        net = self.averaged.get("generator") if averaged else None
+        net = unwrap(net if net is not None else self.generator)
+        was_training = net.training
+        net.eval()
+        try:
+            z = self.sample_latent(n, generator=generator) if z is None else z.to(device)
+            images = images.to(device, torch.float32)
+            return torch.cat([net(xc, zc).float() for xc, zc in zip(images.split(batch_size), z.split(batch_size))])
+        finally:
+            net.train(was_training)
+
+    # -- the adversarial step -------------------------------------------------------------------
+    def judge_input(self, x: Tensor, step: int) -> Tensor:
+        """What D sees of a batch of pairs: instance noise only (no augmentation, no packing)."""
+        sigma = self.noise_std(step)
+        return x + sigma * torch.randn_like(x) if sigma > 0 else x
+
+    def pairs(self, x: Tensor, other: Tensor) -> Tensor:
+        """A pair as D sees it: the conditioning image and the second image along the channel axis."""
+        return torch.cat([x, other.to(x.dtype)], dim=1)
+
+    def discriminator_step(self, batch: tuple[Tensor, Tensor, Tensor], step: int) -> StepOutput:
+        """D's loss on real pairs ``(x, partner)`` and fake pairs ``(x, G(x, z))``, plus its penalty."""
+        x, partner, _ = batch
+        if self.reference.numel() == 0:
+            self.reference = x[:8].detach().float().clone()
+        keep = self.n_critic == 1 and torch.is_grad_enabled()
+        with torch.set_grad_enabled(keep):
+            fake = self.generator(x, self.sample_latent(x.shape[0]))
+        self._fake = fake if keep else None
+        real_in = self.judge_input(self.pairs(x, partner), step)
+        fake_in = self.judge_input(self.pairs(x, fake.detach()), step)
+        if self.penalty == "r1":
+            real_in = real_in.detach().requires_grad_(True)
+        real_logits = self.discriminator(real_in)
+        fake_logits = self.discriminator(fake_in)
+        adv = self.loss.d_loss(real_logits, fake_logits, real_target=self.real_target)
+        out = {"d_loss": adv.detach(), "d_real": real_logits.detach().float().mean(),
+               "d_fake": fake_logits.detach().float().mean()}
+        out["loss"] = adv + penalty_term(self, self.discriminator, real_in, fake_in, real_logits, out)
+        return out
+
+    def generator_step(self, batch: tuple[Tensor, Tensor, Tensor], step: int) -> StepOutput:
+        """G's loss: D's verdict on ``(x, G(x, z))`` (the D step's fakes when n_critic == 1)."""
+        x = batch[0]
+        fake = self._fake if self._fake is not None else self.generator(x, self.sample_latent(x.shape[0]))
+        self._fake = None
+        discriminator = unwrap(self.discriminator)  # not the DDP wrapper (see GAN.generator_step)
+        with frozen(discriminator):
+            logits = discriminator(self.judge_input(self.pairs(x, fake), step))
+        loss = self.loss.g_loss(logits)
+        return {"loss": loss, "g_loss": loss.detach()}
