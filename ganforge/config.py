@@ -58,6 +58,11 @@ class ModelConfig:
 class GANConfig:
     """The adversarial objective and its stabilisers."""
 
+    # gan: unconditional; cgan (label concatenated), acgan (auxiliary classifier), projection: G(z, label),
+    # trained on labelled data; dagan: G(image, z) makes variations of an image (pairs of one class).
+    kind: Literal["gan", "cgan", "acgan", "projection", "dagan"] = "gan"
+    num_classes: Optional[int] = None  # cgan/acgan/projection; None: the largest label in the data + 1
+    aux_weight: float = 1.0  # acgan: weight of the auxiliary classification loss
     loss: Literal["minimax", "nonsaturating", "wasserstein", "hinge", "least_squares"] = "nonsaturating"
     penalty: Literal["none", "gradient_penalty", "r1"] = "none"
     penalty_weight: float = 10.0  # lambda for gradient_penalty, gamma for r1
@@ -134,6 +139,9 @@ class Config:
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
+
+#: gan.kind values that generate from a class label (they need labelled data).
+CLASS_CONDITIONAL = ("cgan", "acgan", "projection")
 
 # Keys that may change when a run is resumed: they do not alter the training trajectory.
 RESUMABLE_KEYS = frozenset(
@@ -296,6 +304,17 @@ def check(config: Config, warn: bool = True) -> None:
         for item in (s.strip() for s in g.augment.split(",")):
             _require(item in AUGMENTATIONS,
                      f"gan.augment: unknown augmentation {item!r}; choose from {', '.join(AUGMENTATIONS)}")
+    if g.kind != "gan":
+        _require(m.arch == "dcgan", f"gan.kind={g.kind} builds DCGAN-style networks: set model.arch=dcgan "
+                                    f"(got {m.arch})")
+        _require(g.pack == 1, f"gan.pack applies to gan.kind=gan only (packing would mix classes or pairs); "
+                              f"got gan.pack={g.pack} with gan.kind={g.kind}")
+    _require(g.num_classes is None or g.kind in CLASS_CONDITIONAL,
+             f"gan.num_classes applies to gan.kind {', '.join(CLASS_CONDITIONAL)}; got gan.kind={g.kind}")
+    _require(g.num_classes is None or g.num_classes >= 2, f"gan.num_classes must be >= 2; got {g.num_classes}")
+    _require(g.aux_weight >= 0, f"gan.aux_weight must be >= 0; got {g.aux_weight}")
+    _require(not (g.kind == "dagan" and g.augment),
+             "gan.augment does not apply to gan.kind=dagan (its discriminator judges pairs of images)")
     lipschitz = g.penalty == "gradient_penalty" or m.spectral_norm
     _require(g.loss != "wasserstein" or lipschitz,
              "gan.loss=wasserstein needs a Lipschitz constraint on D: set gan.penalty=gradient_penalty "
@@ -310,6 +329,9 @@ def check(config: Config, warn: bool = True) -> None:
     if g.penalty == "gradient_penalty" and (m.d_norm or ("batch" if m.arch == "dcgan" else "none")) == "batch":
         warnings.warn("gan.penalty=gradient_penalty with batch norm in D: the per-sample penalty assumes "
                       "samples are judged independently; set model.d_norm=instance or none", ConfigWarning,
+                      stacklevel=3)
+    if g.kind != "acgan" and g.aux_weight != GANConfig.aux_weight:
+        warnings.warn(f"gan.aux_weight is set but gan.kind={g.kind}: it applies to acgan only", ConfigWarning,
                       stacklevel=3)
     if g.penalty == "none" and g.penalty_weight != GANConfig.penalty_weight:
         warnings.warn("gan.penalty_weight is set but gan.penalty=none: it has no effect", ConfigWarning,
