@@ -27,6 +27,32 @@ def _mixture(source: str, steps: int) -> dict[str, Any]:
     }
 
 
+def _conditional(source: str, kind: str, steps: int) -> dict[str, Any]:
+    """A class-conditional DCGAN (``gan.kind``) on a built-in labelled digits set."""
+    mnist = source == "mnist"
+    return {
+        "name": f"{source}-{kind}",
+        "data": {"source": source},
+        "model": {"arch": "dcgan", "latent_dim": 64 if mnist else 32, "width": 64},
+        "gan": {"kind": kind, "loss": "nonsaturating"},
+        "train": {"steps": steps, "batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "ema": 0.999 if mnist else 0.99,
+                  "ema_start": 500 if mnist else 0, "sample_every": 500, "checkpoint_every": 1000},
+    }
+
+
+def _dagan(source: str, steps: int) -> dict[str, Any]:
+    """DAGAN (image-conditional variations) on a built-in labelled digits set."""
+    mnist = source == "mnist"
+    return {
+        "name": f"{source}-dagan",
+        "data": {"source": source},
+        "model": {"arch": "dcgan", "latent_dim": 32 if mnist else 16, "width": 32, "d_norm": "none"},
+        "gan": {"kind": "dagan", "loss": "nonsaturating", "penalty": "r1", "penalty_weight": 1.0},
+        "train": {"steps": steps, "batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "ema": 0.999 if mnist else 0.99,
+                  "ema_start": 500 if mnist else 0, "sample_every": 500, "checkpoint_every": 1000},
+    }
+
+
 PRESETS: dict[str, Preset] = {
     "mnist": Preset(
         "DCGAN on the built-in 5,000-image MNIST subset (28x28); a few minutes on 2 CPU cores",
@@ -48,6 +74,17 @@ PRESETS: dict[str, Preset] = {
             "train": {"steps": 2000, "batch_size": 64, "ema": 0.99, "sample_every": 500},
         },
     ),
+    "mnist-cgan": Preset("conditional DCGAN, label concatenated in D (cGAN), on the MNIST subset",
+                         _conditional("mnist", "cgan", 3000)),
+    "mnist-acgan": Preset("conditional DCGAN with an auxiliary-classifier D (AC-GAN) on the MNIST subset",
+                          _conditional("mnist", "acgan", 3000)),
+    "mnist-projection": Preset("conditional DCGAN with a projection D on the MNIST subset",
+                               _conditional("mnist", "projection", 3000)),
+    "digits-cgan": Preset("conditional DCGAN (projection D) on the 8x8 digits; a minute or two on a CPU",
+                          _conditional("digits", "projection", 2000)),
+    "mnist-dagan": Preset("DAGAN: variations of a given digit that stay in its class, on the MNIST subset",
+                          _dagan("mnist", 3000)),
+    "digits-dagan": Preset("DAGAN on the 8x8 digits", _dagan("digits", 2000)),
     "ring8": Preset("MLP GAN with PacGAN packing, R1 and EMA on 8 Gaussians on a ring", _mixture("ring8", 6000)),
     "grid25": Preset("MLP GAN with PacGAN packing, R1 and EMA on a 5x5 grid of Gaussians", _mixture("grid25", 10000)),
     "gaussian1d": Preset(
