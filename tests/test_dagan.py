@@ -46,3 +46,106 @@ def test_pairs_need_two_images_per_class_and_labels():
         labelled_images([0, 0, 1, 1, 2]).with_labels(pairs=True)
     with pytest.raises(DataError, match="has no labels"):
         Dataset(torch.zeros(4, 1, 8, 8, dtype=torch.uint8), "bare").with_labels(pairs=True)
+
+
+# -- networks and steps ----------------------------------------------------------------------------
+from ganforge.gans.dagan import DAGAN  # noqa: E402
+from ganforge.nets.dagan import DAGANGenerator, build_dagan_networks  # noqa: E402
+
+
+@pytest.mark.parametrize("size", [8, 28, 32])
+def test_dagan_networks_shapes(size):
+    g, d = build_dagan_networks(data_shape=(1, size, size), latent_dim=5, width=4)
+    x = torch.rand(3, 1, size, size) * 2 - 1
+    out = g(x, torch.randn(3, 5))
+    assert out.shape == x.shape and out.abs().max() <= 1
+    assert d(torch.cat([x, out], 1)).shape == (3,)
+    with pytest.raises(ValueError, match="expected noise"):
+        g(x, torch.randn(2, 5))
+    with pytest.raises(ValueError, match="expected images"):
+        g(torch.zeros(3, 3, size, size), torch.randn(3, 5))
+
+
+def test_dagan_generator_uses_both_the_image_and_the_noise():
+    torch.manual_seed(0)
+    g = DAGANGenerator(image_size=8, channels=1, latent_dim=4, width=8).eval()
+    x = torch.rand(2, 1, 8, 8) * 2 - 1
+    z = torch.randn(1, 4).expand(2, 4)
+    a = g(x, z)
+    assert not torch.allclose(a[0], a[1])  # different images, same noise
+    b = g(x, torch.randn(2, 4))
+    assert not torch.allclose(a, b)  # same images, other noise
+
+
+class Recorder(torch.nn.Module):
+    """A pair discriminator that records what it is shown."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(()))
+        self.seen = []
+
+    def forward(self, pairs):
+        self.seen.append(pairs.detach().clone())
+        return self.w * pairs.flatten(1).mean(1)
+
+
+def test_dagan_discriminator_sees_real_pairs_and_fake_pairs_with_the_same_first_image():
+    torch.manual_seed(0)
+    g = DAGANGenerator(image_size=8, channels=1, latent_dim=4, width=4)
+    d = Recorder()
+    gan = DAGAN(g, d, latent_dim=4)
+    ds = labelled_images([0, 0, 0, 1, 1, 1]).with_labels(pairs=True)
+    x, partner, y = ds.batch(torch.arange(6))
+    out = gan.discriminator_step((x, partner, y), step=0)
+    real_pairs, fake_pairs = d.seen
+    assert real_pairs.shape == fake_pairs.shape == (6, 2, 8, 8)
+    assert torch.equal(real_pairs[:, :1], x) and torch.equal(real_pairs[:, 1:], partner)
+    assert torch.equal(fake_pairs[:, :1], x) and torch.equal(fake_pairs[:, 1:], gan._fake.detach())
+    assert out["loss"].requires_grad
+    gan.generator_step((x, partner, y), step=0)["loss"].backward()
+    assert d.w.grad is None and any(p.grad is not None for p in g.parameters())
+    assert torch.equal(gan.reference, x[:8])  # kept for sample pictures
+
+
+def test_dagan_rejects_packing_and_augmentation():
+    g, d = build_dagan_networks(data_shape=(1, 8, 8), latent_dim=4, width=4)
+    with pytest.raises(ValueError, match="packing"):
+        DAGAN(g, d, latent_dim=4, pack=2)
+    with pytest.raises(ValueError, match="augmentation"):
+        DAGAN(g, d, latent_dim=4, augment="translation")
+
+
+def test_augment_returns_k_variations_per_image():
+    torch.manual_seed(0)
+    gan = DAGAN(*build_dagan_networks(data_shape=(1, 8, 8), latent_dim=4, width=4), latent_dim=4)
+    images = torch.randint(0, 256, (3, 1, 8, 8), dtype=torch.uint8)
+    out = gan.augment(images, 5, generator=torch.Generator().manual_seed(0))
+    assert out.shape == (3, 5, 1, 8, 8) and out.abs().max() <= 1
+    assert not torch.allclose(out[0, 0], out[0, 1])  # the noise varies them
+    same = gan.augment(images.float() / 127.5 - 1, 5, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(out, same)  # uint8 and [-1, 1] inputs are the same images
+    with pytest.raises(DataError, match="variations of given images"):
+        gan.sample(4)
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        gan.augment(images, 0)
+
+
+# -- run folders ---------------------------------------------------------------------------------
+from ganforge.experiment import load_run, train  # noqa: E402
+
+
+def test_dagan_run_folder_resumes_bit_for_bit_and_loads(tmp_path, tiny_config):
+    cfg = tiny_config()
+    cfg["gan"]["kind"] = "dagan"
+    full = train(cfg, out=tmp_path / "full")
+    assert (tmp_path / "full" / "samples" / "step_0000006.png").is_file()
+    cfg["train"]["steps"] = 3
+    train(cfg, out=tmp_path / "half")
+    cfg["train"]["steps"] = 6
+    resumed = train(cfg, resume=tmp_path / "half")  # the partner draws are part of the RNG state
+    for a, b in zip(full.gan.generator.state_dict().values(), resumed.gan.generator.state_dict().values()):
+        assert torch.equal(a, b)
+    gan, loaded = load_run(tmp_path / "full")
+    assert isinstance(gan, DAGAN) and loaded.gan.kind == "dagan"
+    assert gan.augment(torch.zeros(2, 1, 8, 8, dtype=torch.uint8), 3).shape == (2, 3, 1, 8, 8)
