@@ -22,11 +22,13 @@ __all__ = [
     "Dataset",
     "Mixture",
     "convert_channels",
+    "find_images",
     "gaussian1d",
     "grid25",
     "load_array",
     "load_dataset",
     "load_image_folder",
+    "read_label_file",
     "resize_images",
     "ring8",
     "to_uint8_images",
@@ -171,10 +173,12 @@ from .builtin import BUILTIN_DATASETS, DEFAULT_MIXTURE_SAMPLES  # noqa: E402  (n
 from .images import (  # noqa: E402
     check_image_options,
     convert_channels,
+    find_images,
     load_array,
     load_image_folder,
     resize_images,
 )
+from .labels import read_label_file  # noqa: E402
 
 
 def load_dataset(
@@ -184,6 +188,7 @@ def load_dataset(
     channels: int | None = None,
     n: int | None = None,
     seed: int = 0,
+    labels: str | os.PathLike | None = None,
 ) -> Dataset:
     """Load a data set by built-in name or path.
 
@@ -193,7 +198,9 @@ def load_dataset(
     centre crop); ``channels`` (1 or 3) converts grey <-> RGB. Both are rejected
     for vector data. ``n`` keeps a random subset of that many samples (chosen
     with ``seed``); for the synthetic mixtures it is the number of samples drawn
-    (default 10,000) and ``seed`` seeds the draw.
+    (default 10,000) and ``seed`` seeds the draw. ``labels`` is a label file for an image
+    folder or an array file (see :mod:`ganforge.data.labels`); it replaces any labels the
+    source holds.
     """
     check_image_options(image_size, channels)
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
@@ -204,25 +211,31 @@ def load_dataset(
         raise DataError(f"data source must be a built-in name or a path, got {source!r}")
 
     if name in BUILTIN_DATASETS:
+        if labels is not None:
+            raise DataError(f"a label file applies to image folders and array files; the built-in {name!r} "
+                            "has its own labels")
         loader, _ = BUILTIN_DATASETS[name]
         ds = loader(n=n, seed=seed)
     else:
         path = Path(name).expanduser()
         if path.is_dir():
-            data, labels = load_image_folder(path, image_size, channels)
+            data, found = load_image_folder(path, image_size, channels)
         elif path.is_file():
             if path.suffix.lower() not in (".npy", ".npz"):
                 raise DataError(
                     f"{path}: unsupported file type {path.suffix!r}; expected an image folder, a .npy or a .npz file"
                 )
-            data, labels = load_array(path)
+            data, found = load_array(path)
         else:
             raise DataError(
                 f"unknown data set {name!r}: not a built-in ({', '.join(BUILTIN_DATASETS)}) "
                 "and no such file or directory"
             )
+        if labels is not None:
+            files = [p.relative_to(path).as_posix() for p in find_images(path)] if path.is_dir() else None
+            found, _ = read_label_file(labels, len(data), files)
         label = path.resolve().name if path.is_dir() else path.stem
-        ds = Dataset(data, label, labels).subset(n, seed)
+        ds = Dataset(data, label, found).subset(n, seed)
 
     if ds.kind == "vector":
         if image_size is not None or channels is not None:

@@ -18,6 +18,7 @@ from .errors import DataError
 
 __all__ = [
     "IMAGE_EXTENSIONS",
+    "find_images",
     "load_image_folder",
     "load_array",
     "resize_images",
@@ -96,7 +97,8 @@ def _scaled_size(h: int, w: int, size: int) -> tuple[int, int]:
 # ----------------------------------------------------------------------------- folders
 
 
-def _find_images(root: Path) -> list[Path]:
+def find_images(root: Path) -> list[Path]:
+    """Image files under ``root`` (recursively, hidden ones skipped), sorted by relative POSIX path."""
     found = []
     for p in root.rglob("*"):
         rel = p.relative_to(root)
@@ -151,7 +153,7 @@ def load_image_folder(
         raise DataError(f"image folder {root} does not exist")
     if not root.is_dir():
         raise DataError(f"{root} is not a directory")
-    files = _find_images(root)
+    files = find_images(root)
     if not files:
         raise DataError(f"no images found in {root} (looked for {', '.join(IMAGE_EXTENSIONS)}, any case)")
 
