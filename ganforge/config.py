@@ -37,6 +37,7 @@ class DataConfig:
     image_size: Optional[int] = None  # resize images to this size (default: as stored)
     channels: Optional[int] = None  # 1 (grey) or 3 (RGB); default: as stored
     n: Optional[int] = None  # number of samples drawn for synthetic data sets
+    labels: Optional[str] = None  # a label file (.txt, .npy, .csv) for an image folder or an array file
 
 
 @dataclass
