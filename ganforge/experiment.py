@@ -47,7 +47,8 @@ def config_from(source: str | Path | Mapping[str, Any] | Config | None = None,
 def load_data(config: Config) -> Dataset:
     """The training data set named by ``config.data``, as the GAN kind needs it (labels, pairs)."""
     d, kind = config.data, config.gan.kind
-    ds = load_dataset(d.source, image_size=d.image_size, channels=d.channels, n=d.n, seed=config.train.seed)
+    ds = load_dataset(d.source, image_size=d.image_size, channels=d.channels, n=d.n, seed=config.train.seed,
+                      labels=d.labels)
     if kind == "gan":
         return ds
     if ds.kind != "image":
