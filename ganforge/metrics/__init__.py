@@ -1,4 +1,26 @@
-"""Metrics by name: ``@register("name")`` adds one, :func:`get_metric` finds it."""
+"""Metrics by name: ``@register("name")`` adds one, :func:`get_metric` finds it.
+
+Built in (each checked in tests against an independent computation):
+
+==============  =========================================================  ==================
+name            what                                                       takes
+==============  =========================================================  ==================
+fid             Frechet distance of features (FID; "digits-FD")            fake, real
+kid             kernel (Inception) distance, unbiased MMD^2, mean +- std     fake, real
+pr              precision and recall (Kynkaanniemi et al. 2019)            fake, real
+dc              density and coverage (Naeem et al. 2020)                   fake, real
+is              Inception Score (extractors with logits)                   fake
+cond_acc        a classifier's agreement with the requested labels         fake, labels
+psnr, ssim      full-reference image quality                               pred, target
+mode_coverage   covered modes of a Gaussian mixture (VEEGAN/PacGAN)        samples, centres
+==============  =========================================================  ==================
+
+Feature metrics take samples or precomputed :class:`~ganforge.features.Features` plus
+``extractor=`` (a name, a path, a module; see :func:`ganforge.features.get_extractor`) and return
+a record ``{"metric", "values": {...}, "n_fake", "n_real", "extractor", "input_size", ...}``.
+:func:`ganforge.metrics.evaluate.evaluate` runs several of them on one set of features, and
+:func:`ganforge.metrics.evaluate.evaluate_run` on a trained run folder.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +29,23 @@ from typing import Callable
 _REGISTRY: dict[str, Callable[..., dict]] = {}
 
 
-def register(name: str) -> Callable[[Callable[..., dict]], Callable[..., dict]]:
-    """Decorator adding a metric function to the registry under ``name``."""
+def register(name: str, *, inputs: str = "pair", values: tuple[str, ...] = ()
+             ) -> Callable[[Callable[..., dict]], Callable[..., dict]]:
+    """Decorator adding a metric function to the registry under ``name``.
+
+    ``inputs`` tells evaluators what the metric takes: ``"pair"`` (generated and reference
+    samples or features), ``"fake"``, ``"labelled"`` (generated samples and their requested
+    labels), ``"paired"`` (predicted and target images), ``"mixture"`` (samples and the mixture)
+    or ``"custom"`` (only callable directly). ``values`` names the numbers it returns.
+    """
 
     def add(fn: Callable[..., dict]) -> Callable[..., dict]:
         if name in _REGISTRY and _REGISTRY[name] is not fn:
             raise ValueError(f"metric {name!r} is registered twice")
+        if not hasattr(fn, "inputs"):
+            fn.inputs = inputs  # type: ignore[attr-defined]
+        if not hasattr(fn, "values"):
+            fn.values = tuple(values) or (name,)  # type: ignore[attr-defined]
         _REGISTRY[name] = fn
         return fn
 
@@ -34,8 +67,26 @@ def available_metrics() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def metric_inputs(name: str) -> str:
+    """What the metric ``name`` takes (see :func:`register`)."""
+    return getattr(get_metric(name), "inputs", "pair")
+
+
+def metric_values(name: str) -> tuple[str, ...]:
+    """The names of the numbers the metric ``name`` returns in its record's ``values``."""
+    return tuple(getattr(get_metric(name), "values", (name,)))
+
+
+# Values for which larger is better (for the best checkpoint and early stopping); others: smaller.
+HIGHER_IS_BETTER = frozenset({"precision", "recall", "density", "coverage", "is", "cond_acc", "psnr", "ssim",
+                              "modes_covered", "high_quality"})
+
+
 def _load_builtin() -> None:
-    from ganforge.metrics import mode_coverage  # noqa: F401  (registers itself)
+    from ganforge.metrics import classifier, frechet, image, kid, manifold, mode_coverage  # noqa: F401
+
+    mode_coverage.mode_coverage.inputs = "mixture"  # samples plus the mixture's centres and std
+    mode_coverage.mode_coverage.values = ("modes_covered", "high_quality")
 
 
-__all__ = ["available_metrics", "get_metric", "register"]
+__all__ = ["HIGHER_IS_BETTER", "available_metrics", "get_metric", "metric_inputs", "metric_values", "register"]

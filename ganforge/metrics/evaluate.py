@@ -1,0 +1,268 @@
+"""Evaluation as a whole: several metrics on one set of features, for samples, for a run, during training.
+
+* :func:`evaluate` -- generated samples against reference samples (arrays, tensors, a Dataset);
+* :func:`evaluate_run` -- a trained run folder's generator against its data set (or another),
+  results appended to ``RUN/evaluation.jsonl``;
+* :func:`training_callbacks` -- the callbacks that evaluate every N steps, keep the best
+  checkpoint and stop early, as the ``eval`` section of a config asks.
+
+Every result is a record ``{"metric", "values", "n_fake", "n_real", "extractor", "input_size", ...}``.
+Results files are appended to, never rewritten; a record is identified by its metric, step,
+sample counts and extractor.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+
+from ganforge.config import ConfigError
+from ganforge.data import DataError, Dataset
+from ganforge.features import Features, as_samples, get_extractor
+from ganforge.metrics import HIGHER_IS_BETTER, available_metrics, get_metric, metric_inputs
+from ganforge.metrics.common import check_same_kind
+from ganforge.metrics.reference import ReferenceCache
+from ganforge.training.evaluation import RESULTS_FILE, append_results
+
+__all__ = ["evaluate", "evaluate_run", "parse_metrics", "resolve_checkpoint", "training_callbacks"]
+
+DEFAULT_METRICS = "fid,kid,pr,dc"
+
+
+def parse_metrics(spec: str | Sequence[str]) -> list[str]:
+    """``"fid, kid"`` or ``["fid", "kid"]`` -> checked names (ConfigError for unknown ones)."""
+    names = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if s and s.strip()]
+    if not names:
+        raise ConfigError(f"no metrics given; choose from {', '.join(available_metrics())}")
+    known = available_metrics()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ConfigError(f"unknown metric{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+                          f"metrics: {', '.join(known)}")
+    return list(dict.fromkeys(names))
+
+
+def evaluate(fake: Any, real: Any = None, *, metrics: str | Sequence[str] = "fid", extractor: Any = "auto",
+             fake_labels: Any = None, mixture: Any = None, reference_name: str | None = None,
+             cache: ReferenceCache | None = None, batch_size: int = 200, device: Any = "cpu",
+             precision: str = "fp32", inception_weights: Any = None,
+             options: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Run ``metrics`` on generated samples ``fake`` against ``real``; features are extracted once.
+
+    ``real`` is a tensor/array, a :class:`~ganforge.data.Dataset` (its name keys the reference
+    cache) or :class:`~ganforge.features.Features`. ``fake_labels`` are the labels generation was
+    conditioned on (for ``cond_acc``); ``mixture`` the generating mixture (for ``mode_coverage``);
+    ``options`` per-metric keyword arguments, e.g. ``{"kid": {"subsets": 10}}``.
+    Raises ConfigError (unknown metric or extractor, a metric whose input is missing) or DataError
+    (bad shapes, NaN/Inf) before anything is computed.
+    """
+    names = parse_metrics(metrics)
+    options = options or {}
+    if isinstance(real, Dataset):
+        reference_name = reference_name or real.name
+        mixture = mixture if mixture is not None else real.mixture
+        real = real.data
+    fake_s = fake if isinstance(fake, Features) else as_samples(fake, "generated samples")
+    real_s = real if real is None or isinstance(real, Features) else as_samples(real, "reference samples")
+    kinds = {n: metric_inputs(n) for n in names}
+    for n, kind in kinds.items():
+        if kind in ("pair", "paired") and real_s is None:
+            raise ConfigError(f"metric {n} compares with reference samples; none were given")
+        if kind == "labelled" and fake_labels is None:
+            raise ConfigError(f"metric {n} needs the labels the samples were generated for "
+                              "(a conditional generator, or --fake data with labels)")
+        if kind == "mixture" and mixture is None:
+            raise ConfigError(f"metric {n} applies to the Gaussian-mixture data sets (ring8, grid25, gaussian1d)")
+        if kind in ("paired", "mixture", "custom") and isinstance(fake_s, Features):
+            raise ConfigError(f"metric {n} needs samples, not features")
+        if kind == "custom":
+            raise ConfigError(f"metric {n} cannot be run by evaluate(); call ganforge.metrics.get_metric({n!r})")
+    if isinstance(fake_s, torch.Tensor) and isinstance(real_s, torch.Tensor):
+        check_same_kind(tuple(fake_s.shape[1:]), tuple(real_s.shape[1:]))
+
+    fake_f = real_f = None
+    if any(k in ("pair", "fake", "labelled") for k in kinds.values()):
+        shape = (real_s if isinstance(real_s, torch.Tensor) else fake_s)
+        ext = None
+        if not (isinstance(fake_s, Features) and (real_s is None or isinstance(real_s, Features))):
+            ext = get_extractor(extractor, sample_shape=tuple(shape.shape[1:]) if isinstance(shape, torch.Tensor)
+                                else None, device=device, precision=precision, inception_weights=inception_weights)
+        fake_f = fake_s if isinstance(fake_s, Features) else ext(fake_s, batch_size, "generated samples")
+        if isinstance(real_s, Features):
+            real_f = real_s
+        elif real_s is not None and any(k == "pair" for k in kinds.values()):
+            if cache is not None and reference_name:
+                real_f = cache.features(real_s, reference_name, ext, batch_size)
+            else:
+                real_f = ext(real_s, batch_size, "reference samples")
+        if real_f is not None and (real_f.extractor != fake_f.extractor or real_f.dim != fake_f.dim):
+            raise DataError(f"generated and reference features come from different extractors "
+                            f"({fake_f.extractor} vs {real_f.extractor})")
+
+    records = []
+    for n, kind in kinds.items():
+        fn, opts = get_metric(n), dict(options.get(n, {}))
+        if kind == "pair":
+            rec = fn(fake_f, real_f, **opts)
+        elif kind == "fake":
+            rec = fn(fake_f, **opts)
+        elif kind == "labelled":
+            rec = fn(fake_f, fake_labels, **opts)
+        elif kind == "paired":
+            rec = fn(fake_s, real_s, **opts)
+        else:  # mixture
+            out = fn(fake_s.flatten(1), mixture.centers, mixture.std, **opts)
+            rec = {"metric": n, "values": {k: v for k, v in out.items() if k in ("modes_covered", "high_quality")},
+                   "n_fake": out["n_samples"], "extractor": "none", "per_mode": out["per_mode"],
+                   "options": {"std": float(mixture.std), **opts}}
+        if reference_name and "n_real" in rec:
+            rec["reference"] = reference_name
+        records.append(rec)
+    return records
+
+
+def resolve_checkpoint(run: Path, checkpoint: str) -> Path:
+    """``best``, ``last``, a file name in ``RUN/checkpoints``, a path, or a step number -> the checkpoint file."""
+    from ganforge.training import CheckpointError, load_checkpoint
+
+    folder = run / "checkpoints"
+    if checkpoint.isdigit():
+        step = int(checkpoint)
+        candidates = sorted(folder.glob("*.pt")) if folder.is_dir() else []
+        named = folder / f"step_{step:07d}.pt"
+        if named.is_file():
+            return named
+        steps = {}
+        for path in candidates:
+            try:
+                steps[path] = int(load_checkpoint(path)["step"])
+            except CheckpointError:
+                continue
+        for path, s in steps.items():
+            if s == step:
+                return path
+        have = ", ".join(f"{p.name} (step {s})" for p, s in steps.items()) or "none"
+        raise CheckpointError(f"{run}: no checkpoint of step {step}; checkpoints: {have}")
+    path = Path(checkpoint)
+    if path.suffix == ".pt" and path.is_file():
+        return path
+    path = folder / (checkpoint if checkpoint.endswith(".pt") else f"{checkpoint}.pt")
+    if not path.is_file():
+        have = ", ".join(sorted(p.stem for p in folder.glob("*.pt"))) if folder.is_dir() else "none"
+        raise CheckpointError(f"checkpoint not found: {path} (checkpoints in {folder}: {have or 'none'})")
+    return path
+
+
+def generate(gan: Any, n: int, seed: int = 0, batch_size: int = 500) -> torch.Tensor:
+    """``n`` samples from a GAN's (EMA) generator with seeded latent vectors, on the CPU; NaN/Inf is a DataError."""
+    g = torch.Generator().manual_seed(seed)
+    z = gan.sample_latent(n, device=torch.device("cpu"), generator=g)
+    x = gan.sample(n, z=z, batch_size=batch_size).cpu()
+    bad = (~torch.isfinite(x)).flatten(1).any(1)
+    if bad.any():
+        raise DataError(f"the generator produced NaN/Inf in {int(bad.sum())} of {n} samples; "
+                        "the checkpoint's weights are broken (try an earlier checkpoint, e.g. --checkpoint best)")
+    return x
+
+
+def evaluate_run(run: str | Path, *, metrics: str | Sequence[str] = DEFAULT_METRICS, n: int = 10000,
+                 features: Any = "auto", checkpoint: str = "last", reference: str | None = None,
+                 reference_n: int | None = None, seed: int = 0, batch_size: int = 200, device: Any = "cpu",
+                 precision: str = "fp32", inception_weights: Any = None, cache: ReferenceCache | None = None,
+                 write: bool = True, options: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Evaluate a run folder's generator (checkpoint ``best``/``last``/STEP/path) on ``n`` samples.
+
+    The reference is the run's own training data (``data`` in its config), or ``reference`` (a
+    built-in name, folder or array file), optionally a seeded subset of ``reference_n``. Records
+    get ``run``, ``checkpoint``, ``step`` and ``seed`` and, with ``write``, are appended to
+    ``RUN/evaluation.jsonl``. Every check happens before anything is written.
+    """
+    from ganforge.data import load_dataset
+    from ganforge.experiment import load_data, load_run
+    from ganforge.training import load_checkpoint
+
+    run = Path(run)
+    if not run.is_dir():
+        raise ConfigError(f"run folder not found: {run}")
+    if not (run / "config.yaml").is_file():
+        raise ConfigError(f"{run} is not a run folder (no config.yaml)")
+    if n < 2:
+        raise ConfigError(f"--n must be >= 2; got {n}")
+    names = parse_metrics(metrics)
+    path = resolve_checkpoint(run, str(checkpoint))
+    step = int(load_checkpoint(path)["step"])
+    gan, cfg = load_run(run, checkpoint=str(path.resolve()))
+    if reference is None:
+        data = load_data(cfg)
+        reference_name = f"{cfg.data.source}"
+    else:
+        data = load_dataset(reference, seed=seed)
+        reference_name = str(reference)
+    if reference_n is not None:
+        data = data.subset(min(reference_n, len(data)), seed)
+        reference_name += f"[{len(data)} of seed {seed}]"
+    samples = generate(gan.eval(), n, seed)
+    records = evaluate(samples, data, metrics=names, extractor=features, reference_name=reference_name,
+                       cache=cache if cache is not None else ReferenceCache(), batch_size=batch_size, device=device,
+                       precision=precision, inception_weights=inception_weights, options=options)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    records = [{**r, "step": step, "checkpoint": path.name, "seed": seed, "source": "evaluate", "time": stamp}
+               for r in records]
+    if write:
+        append_results(run / RESULTS_FILE, records)
+    return records
+
+
+class TrainingEvaluator:
+    """``fn(gan) -> records`` for :class:`~ganforge.training.evaluation.PeriodicEvaluation`.
+
+    Samples come from fixed latent vectors (seeded), so successive evaluations differ only by the
+    generator; reference features are computed on first use (through the cache).
+    """
+
+    def __init__(self, dataset: Dataset, metrics: Sequence[str], n: int, extractor: Any = "auto",
+                 reference_n: int | None = None, seed: int = 0, device: Any = "cpu",
+                 options: dict[str, dict[str, Any]] | None = None, cache: ReferenceCache | None = None) -> None:
+        self.metrics = parse_metrics(metrics)
+        self.n, self.seed, self.device = n, seed, device
+        self.options = options or {}
+        self.dataset = dataset if reference_n is None else dataset.subset(min(reference_n, len(dataset)), seed)
+        self.reference_name = dataset.name + ("" if reference_n is None else f"[{len(self.dataset)} of seed {seed}]")
+        needs_features = any(metric_inputs(m) in ("pair", "fake", "labelled") for m in self.metrics)
+        # built now, so a bad extractor or missing weights fail before training starts
+        self.extractor = get_extractor(extractor, sample_shape=dataset.sample_shape, device=device) \
+            if needs_features else None
+        self.cache = cache if cache is not None else ReferenceCache()
+        self._reference: Features | None = None
+
+    def __call__(self, gan: Any) -> list[dict[str, Any]]:
+        if self._reference is None and self.extractor is not None:
+            self._reference = self.cache.features(self.dataset.data, self.reference_name, self.extractor)
+        samples = generate(gan, self.n, self.seed)
+        real = self._reference if self._reference is not None else self.dataset.data
+        return evaluate(samples, real, metrics=self.metrics, extractor=self.extractor, options=self.options,
+                        mixture=self.dataset.mixture, reference_name=self.reference_name, device=self.device)
+
+
+def training_callbacks(eval_cfg: Any, dataset: Dataset, device: Any = "cpu") -> list[Any]:
+    """PeriodicEvaluation (+ BestCheckpoint, + EarlyStopping) for a config's ``eval`` section; [] when off."""
+    from ganforge.training.evaluation import BestCheckpoint, EarlyStopping, PeriodicEvaluation
+
+    if not eval_cfg.every:
+        return []
+    metrics = parse_metrics(eval_cfg.metrics)
+    options = {"kid": {"subsets": eval_cfg.kid_subsets}} if "kid" in metrics else {}
+    evaluator = TrainingEvaluator(dataset, metrics, eval_cfg.n, eval_cfg.features, eval_cfg.reference_n,
+                                  eval_cfg.seed, device, options)
+    evaluation = PeriodicEvaluation(evaluator, eval_cfg.every)
+    callbacks: list[Any] = [evaluation]
+    if eval_cfg.monitor:
+        mode = eval_cfg.mode if eval_cfg.mode != "auto" else ("max" if eval_cfg.monitor in HIGHER_IS_BETTER else "min")
+        if eval_cfg.keep_best:
+            callbacks.append(BestCheckpoint(evaluation, eval_cfg.monitor, mode))
+        if eval_cfg.patience:
+            callbacks.append(EarlyStopping(evaluation, eval_cfg.monitor, eval_cfg.patience, mode, eval_cfg.min_delta))
+    return callbacks
