@@ -63,6 +63,9 @@ PRESETS: dict[str, Preset] = {
             "gan": {"loss": "nonsaturating"},
             "train": {"steps": 3000, "batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "ema": 0.999,
                       "ema_start": 500, "sample_every": 500, "checkpoint_every": 1000},
+            # digits-FD and KID of 2,000 samples every 500 steps; checkpoints/best.pt by digits-FD
+            "eval": {"every": 500, "metrics": "fid,kid", "features": "digits", "n": 2000, "kid_subsets": 10,
+                     "monitor": "fid"},
         },
     ),
     "digits": Preset(
