@@ -223,3 +223,15 @@ def test_training_evaluator_uses_fixed_latents():
 
     gan = build_gan(config_from(tiny_image_config()), ds.sample_shape)
     assert evaluator(gan)[0]["values"] == evaluator(gan)[0]["values"]
+
+
+def test_conditional_runs_are_scored_for_the_labels_they_were_asked_for(tmp_path):
+    cfg = tiny_image_config(steps=2)
+    cfg["gan"] = {"kind": "cgan"}
+    cfg["eval"] = {"every": 2, "metrics": "fid,cond_acc", "n": 30, "reference_n": 100}
+    train(cfg, out=tmp_path / "run")
+    records = read_results(tmp_path / "run" / "evaluation.jsonl")
+    assert [r["metric"] for r in records] == ["fid", "cond_acc"]
+    assert 0 <= records[1]["values"]["cond_acc"] <= 1 and records[1]["extractor"] == "digits8"
+    again = evaluate_run(tmp_path / "run", metrics="cond_acc", n=30, write=False)
+    assert again[0]["n_fake"] == 30

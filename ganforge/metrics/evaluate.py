@@ -156,16 +156,25 @@ def resolve_checkpoint(run: Path, checkpoint: str) -> Path:
     return path
 
 
-def generate(gan: Any, n: int, seed: int = 0, batch_size: int = 500) -> torch.Tensor:
-    """``n`` samples from a GAN's (EMA) generator with seeded latent vectors, on the CPU; NaN/Inf is a DataError."""
+def generate(gan: Any, n: int, seed: int = 0, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``n`` samples from a GAN's (EMA) generator with seeded latent vectors, on the CPU, and the labels they
+    were generated for (class-conditional GANs: every class equally often, in blocks; else None).
+
+    NaN/Inf in the samples is a DataError.
+    """
     g = torch.Generator().manual_seed(seed)
     z = gan.sample_latent(n, device=torch.device("cpu"), generator=g)
-    x = gan.sample(n, z=z, batch_size=batch_size).cpu()
+    labels = None
+    if hasattr(gan, "resolve_labels"):  # class-conditional (ganforge.gans.conditional)
+        labels = gan.resolve_labels(n, None).cpu()
+        x = gan.sample(n, z=z, labels=labels, batch_size=batch_size).cpu()
+    else:
+        x = gan.sample(n, z=z, batch_size=batch_size).cpu()
     bad = (~torch.isfinite(x)).flatten(1).any(1)
     if bad.any():
         raise DataError(f"the generator produced NaN/Inf in {int(bad.sum())} of {n} samples; "
                         "the checkpoint's weights are broken (try an earlier checkpoint, e.g. --checkpoint best)")
-    return x
+    return x, labels
 
 
 def evaluate_run(run: str | Path, *, metrics: str | Sequence[str] = DEFAULT_METRICS, n: int = 10000,
@@ -204,8 +213,9 @@ def evaluate_run(run: str | Path, *, metrics: str | Sequence[str] = DEFAULT_METR
     if reference_n is not None:
         data = data.subset(min(reference_n, len(data)), seed)
         reference_name += f"[{len(data)} of seed {seed}]"
-    samples = generate(gan.eval(), n, seed)
+    samples, labels = generate(gan.eval(), n, seed)
     records = evaluate(samples, data, metrics=names, extractor=features, reference_name=reference_name,
+                       fake_labels=labels,
                        cache=cache if cache is not None else ReferenceCache(), batch_size=batch_size, device=device,
                        precision=precision, inception_weights=inception_weights, options=options)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -241,9 +251,10 @@ class TrainingEvaluator:
     def __call__(self, gan: Any) -> list[dict[str, Any]]:
         if self._reference is None and self.extractor is not None:
             self._reference = self.cache.features(self.dataset.data, self.reference_name, self.extractor)
-        samples = generate(gan, self.n, self.seed)
+        samples, labels = generate(gan, self.n, self.seed)
         real = self._reference if self._reference is not None else self.dataset.data
         return evaluate(samples, real, metrics=self.metrics, extractor=self.extractor, options=self.options,
+                        fake_labels=labels,
                         mixture=self.dataset.mixture, reference_name=self.reference_name, device=self.device)
 
 
