@@ -298,3 +298,63 @@ def test_conditional_presets_resolve_and_build():
         size = 28 if cfg.data.source == "mnist" else 8
         gan = build_gan(cfg, (1, size, size), num_classes=10)
         assert gan.sample_latent(2).shape == (2, cfg.model.latent_dim)
+
+
+# -- metrics ---------------------------------------------------------------------------------------
+def _gauss_fd(a: np.ndarray, b: np.ndarray) -> float:
+    """Frechet distance of Gaussians fitted to a and b, in 1-D per coordinate sums (diagonal covariances)."""
+    from scipy.linalg import sqrtm
+
+    ma, mb = a.mean(0), b.mean(0)
+    sa, sb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    return float(((ma - mb) ** 2).sum() + np.trace(sa + sb - 2 * np.real(sqrtm(sa @ sb))))
+
+
+def test_intra_fd_is_the_per_class_frechet_distance_and_catches_swapped_classes():
+    from ganforge.metrics import get_metric
+
+    rng = np.random.default_rng(0)
+    real = np.concatenate([rng.normal(0, 1, (300, 3)), rng.normal(4, 1, (300, 3))]).astype(np.float32)
+    real_y = np.repeat([0, 1], 300)
+    fake = np.concatenate([rng.normal(0.5, 1.2, (200, 3)), rng.normal(4, 0.8, (200, 3))]).astype(np.float32)
+    fake_y = np.repeat([0, 1], 200)
+    rec = get_metric("intra_fd")(fake, fake_y, real, real_y, extractor="identity")
+    for c in (0, 1):
+        expected = _gauss_fd(fake[fake_y == c].astype(np.float64), real[real_y == c].astype(np.float64))
+        assert rec["values"][f"intra_fd/{c}"] == pytest.approx(expected, rel=1e-6)
+        assert rec["per_class"][str(c)] == {"fd": rec["values"][f"intra_fd/{c}"], "n_fake": 200, "n_real": 300}
+    assert rec["values"]["intra_fd"] == pytest.approx((rec["values"]["intra_fd/0"] + rec["values"]["intra_fd/1"]) / 2)
+    # Good samples of the wrong class: the pooled FD does not notice, the intra-FD does.
+    swapped = get_metric("intra_fd")(fake, 1 - fake_y, real, real_y, extractor="identity")["values"]["intra_fd"]
+    pooled = get_metric("fid")(fake, real, extractor="identity")["values"]["fid"]
+    assert swapped > 20 * rec["values"]["intra_fd"] and pooled < rec["values"]["intra_fd"] * 2
+    with pytest.raises(DataError, match="class 1 has 1 generated"):
+        get_metric("intra_fd")(fake[:201], fake_y[:201], real, real_y, extractor="identity")
+    with pytest.raises(DataError, match="one label per sample"):
+        get_metric("intra_fd")(fake, fake_y[:5], real, real_y, extractor="identity")
+
+
+def test_conditional_scores_of_a_generator_that_returns_real_digits_by_label():
+    """A 'generator' that returns real 8x8 digits of the requested class scores like the real data."""
+    from ganforge.metrics.conditional import conditional_scores
+
+    ds = load_dataset("digits")
+
+    class RealDigits:
+        num_classes = 10
+
+        def sample(self, n, labels, generator):
+            out = torch.empty(n, 1, 8, 8)
+            for c in range(10):
+                pool = ds.data[ds.labels == c]
+                idx = torch.randint(len(pool), (int((labels == c).sum()),), generator=generator)
+                out[labels == c] = pool[idx].float() / 127.5 - 1
+            return out
+
+    s = conditional_scores(RealDigits(), ds.data, ds.labels, n_per_class=60, extractor="digits")
+    assert s["extractor"] == "digits8" and s["n_per_class"] == 60
+    assert s["cond_acc"] > 0.95 and set(s["intra_fd_per_class"]) == {str(c) for c in range(10)}
+    shuffled = RealDigits()
+    shuffled.sample = lambda n, labels, generator: RealDigits().sample(n, (labels + 1) % 10, generator)
+    bad = conditional_scores(shuffled, ds.data, ds.labels, n_per_class=60, extractor="digits")
+    assert bad["cond_acc"] < 0.1 and bad["intra_fd"] > 5 * s["intra_fd"]

@@ -11,6 +11,7 @@ pr              precision and recall (Kynkaanniemi et al. 2019)            fake,
 dc              density and coverage (Naeem et al. 2020)                   fake, real
 is              Inception Score (extractors with logits)                   fake
 cond_acc        a classifier's agreement with the requested labels         fake, labels
+intra_fd        per-class Frechet distance (intra-FD) of a conditional G   custom (see docs)
 psnr, ssim      full-reference image quality                               pred, target
 mode_coverage   covered modes of a Gaussian mixture (VEEGAN/PacGAN)        samples, centres
 ==============  =========================================================  ==================
@@ -83,7 +84,7 @@ HIGHER_IS_BETTER = frozenset({"precision", "recall", "density", "coverage", "is"
 
 
 def _load_builtin() -> None:
-    from ganforge.metrics import classifier, frechet, image, kid, manifold, mode_coverage  # noqa: F401
+    from ganforge.metrics import classifier, conditional, frechet, image, kid, manifold, mode_coverage  # noqa: F401
 
     mode_coverage.mode_coverage.inputs = "mixture"  # samples plus the mixture's centres and std
     mode_coverage.mode_coverage.values = ("modes_covered", "high_quality")
