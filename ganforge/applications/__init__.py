@@ -1,0 +1,1 @@
+"""Applications built on the GANs: data augmentation and class re-balancing (:mod:`.augment`)."""

@@ -1,0 +1,362 @@
+"""Data augmentation and class re-balancing with a conditional GAN or DAGAN: ``ganforge augment``.
+
+From a labelled image data set (a folder with one sub-folder per class, an ``.npz`` with images
+and labels, images with a label file, or a built-in) it trains a generator, or reuses a trained
+run, and writes the data set enlarged (``--per-class N``: every class topped up to N images) or
+re-balanced (``--balance``: every class topped up to the largest), with a manifest saying which
+images are synthetic and, for DAGAN, which real image each was varied from.
+
+* ``--method cgan`` samples a class-conditional GAN (``gan.kind`` cgan, acgan or projection) at
+  the class's label: new images from what the GAN learnt of the class.
+* ``--method dagan`` asks a DAGAN for variations of the class's own real images, each real
+  image used in turn: it needs no training on the class, so it also serves rare classes.
+
+The output appears whole or not at all: it is written into a temporary sibling folder and
+renamed into place at the end.
+
+Python: :func:`load_labelled`, :func:`plan_additions`, :func:`synthesize`, :func:`write_augmented`,
+or :func:`augment` for all of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from ganforge.config import CLASS_CONDITIONAL, ConfigError, parse_set
+from ganforge.data import BUILTIN_DATASETS, DataError, find_images, load_dataset, read_label_file
+from ganforge.nets import DCGAN_SIZES, unwrap
+
+__all__ = ["LabelledImages", "METHODS", "add_commands", "augment", "load_labelled", "plan_additions",
+           "synthesize", "write_augmented"]
+
+METHODS = ("cgan", "dagan")
+#: The preset a new run starts from, by method and image size (8 px: the digits presets).
+DEFAULT_PRESETS = {("cgan", 8): "digits-cgan", ("cgan", None): "mnist-projection",
+                   ("dagan", 8): "digits-dagan", ("dagan", None): "mnist-dagan"}
+
+
+@dataclass
+class LabelledImages:
+    """Images with labels, class names and where each image came from."""
+
+    images: torch.Tensor  # uint8 (N, C, H, W)
+    labels: torch.Tensor  # int64 (N,)
+    classes: list[str]  # class name of each label value 0..max
+    sources: list[str]  # each image's origin: a path relative to the folder, or "index i"
+    origin: dict[str, Any]  # how to load it again: data.source, data.labels, data.image_size
+    kind: str = "arrays"  # "folder" or "arrays"
+
+    def counts(self) -> list[int]:
+        return torch.bincount(self.labels, minlength=len(self.classes)).tolist()
+
+
+# -- loading ---------------------------------------------------------------------------------
+def load_labelled(source: str | os.PathLike, labels: str | os.PathLike | None = None,
+                  image_size: int | None = None) -> LabelledImages:
+    """Load a labelled image data set; DataError when it has no labels, fewer than 2 classes or no images."""
+    name = os.fspath(source)
+    path = Path(name).expanduser()
+    label_path = str(Path(labels).expanduser().resolve()) if labels is not None else None
+    builtin = name in BUILTIN_DATASETS
+    ds = load_dataset(name, image_size=image_size, labels=label_path)
+    if ds.kind != "image":
+        raise DataError(f"{name} holds vectors of shape {ds.sample_shape}, not images")
+    files = [p.relative_to(path).as_posix() for p in find_images(path)] if not builtin and path.is_dir() else None
+    if ds.labels is None:
+        if files is not None:
+            flat = [f for f in files if "/" not in f]
+            raise DataError(f"{path}: {'no' if len(flat) == len(files) else 'not all'} images are in class sub-folders "
+                            f"(e.g. {flat[0]!r}); put each class in its own sub-folder, or pass --labels FILE")
+        raise DataError(f"{path}: no labels (an array named 'labels' or 'y' in the .npz); pass --labels FILE")
+    if label_path is not None:
+        _, classes = read_label_file(label_path, len(ds), files)
+    elif files is not None:
+        classes = sorted({f.split("/")[0] for f in files})
+    else:
+        classes = [str(i) for i in range(ds.num_classes)]
+    counts = torch.bincount(ds.labels, minlength=len(classes))
+    present = [classes[c] for c in torch.nonzero(counts).flatten().tolist()]
+    if len(present) < 2:
+        where = "class folder" if files is not None and label_path is None else "class"
+        raise DataError(f"{name}: found one {where} ({present[0]!r}, {len(ds)} images); augmentation and "
+                        "re-balancing need at least two classes")
+    sources = files if files is not None else [f"index {i}" for i in range(len(ds))]
+    origin = {"source": name if builtin else str(path.resolve()), "labels": label_path, "image_size": image_size}
+    return LabelledImages(ds.data, ds.labels, classes, sources, origin, "folder" if files is not None else "arrays")
+
+
+def plan_additions(counts: Sequence[int], *, per_class: int | None = None, balance: bool = False) -> list[int]:
+    """How many synthetic samples each class gets: up to ``per_class``, or up to the largest class.
+
+    Classes without samples get none (there is nothing to condition on); classes already at or above
+    the target keep their real samples and get none.
+    """
+    if (per_class is None) == (not balance):
+        raise ConfigError("choose one of --per-class N and --balance")
+    if per_class is not None and (isinstance(per_class, bool) or per_class < 1):
+        raise ConfigError(f"--per-class must be >= 1; got {per_class}")
+    target = per_class if per_class is not None else max(counts)
+    return [max(0, target - n) if n > 0 else 0 for n in counts]
+
+
+# -- generating ------------------------------------------------------------------------------
+@torch.no_grad()
+def synthesize(gan: Any, data: LabelledImages, additions: Sequence[int], *, seed: int = 0,
+               batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Synthetic images for each class: ``(uint8 images, labels, source index or -1)``.
+
+    A class-conditional GAN samples at the class's label; a DAGAN varies the class's real images,
+    going through them in a random order (each used once before any is used twice).
+    """
+    from ganforge.data import to_uint8_images
+
+    from ganforge.gans.dagan import DAGAN
+
+    g = torch.Generator().manual_seed(seed)
+    dagan = isinstance(gan, DAGAN)
+    images, labels, sources = [], [], []
+    for c, m in enumerate(additions):
+        if m == 0:
+            continue
+        if dagan:
+            members = torch.nonzero(data.labels == c).flatten()
+            order = members[torch.randperm(len(members), generator=g)]
+            src = order[torch.arange(m) % len(order)]
+            x = data.images[src].float() / 127.5 - 1.0
+            fake = gan.sample(m, images=x, generator=g, batch_size=batch_size)
+        else:
+            src = torch.full((m,), -1, dtype=torch.int64)
+            fake = gan.sample(m, labels=c, generator=g, batch_size=batch_size)
+        images.append(to_uint8_images(fake.cpu()))
+        labels.append(torch.full((m,), c, dtype=torch.int64))
+        sources.append(src)
+    if not images:
+        empty = torch.empty((0, *data.images.shape[1:]), dtype=torch.uint8)
+        return empty, torch.empty(0, dtype=torch.int64), torch.empty(0, dtype=torch.int64)
+    return torch.cat(images), torch.cat(labels), torch.cat(sources)
+
+
+# -- writing ---------------------------------------------------------------------------------
+def _safe_name(name: str) -> str:
+    cleaned = re.sub(r"[^\w.+-]+", "_", name).strip(".") or "class"
+    return cleaned
+
+
+def _png_bytes(img: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def write_augmented(out: str | os.PathLike, data: LabelledImages,
+                    synthetic: tuple[torch.Tensor, torch.Tensor, torch.Tensor], *, fmt: str = "auto",
+                    info: dict[str, Any] | None = None) -> Path:
+    """Write real + synthetic images and ``manifest.csv`` / ``manifest.json`` to ``out``, atomically.
+
+    ``fmt="folder"``: ``out/<class>/<name>.png`` (real images keep their file's stem, synthetic ones
+    are ``synthetic_00000.png``...); ``"npz"``: ``out/data.npz`` with ``images`` (N, C, H, W) uint8,
+    ``labels`` and ``synthetic``; ``"auto"``: a folder for folder input, else npz. ``out`` must not
+    exist or be an empty folder; everything is written into a temporary sibling that is renamed
+    to ``out`` only when complete.
+    """
+    out = Path(out).expanduser()
+    fmt = ("folder" if data.kind == "folder" else "npz") if fmt == "auto" else fmt
+    if fmt not in ("folder", "npz"):
+        raise ConfigError(f"--format must be auto, folder or npz; got {fmt!r}")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"{out} already exists and is not empty; choose a new --out")
+    syn_images, syn_labels, syn_sources = synthetic
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        rows, real_files = [], []
+        n_real = len(data.images)
+        if fmt == "folder":
+            dirs = _class_dirs(data.classes)
+            used: set[str] = set()
+            arrays = torch.cat([data.images, syn_images]).permute(0, 2, 3, 1).numpy()
+            for i in range(n_real + len(syn_images)):
+                real = i < n_real
+                label = int(data.labels[i] if real else syn_labels[i - n_real])
+                stem = Path(data.sources[i]).stem if real and data.kind == "folder" else (
+                    f"real_{i:05d}" if real else f"synthetic_{i - n_real:05d}")
+                rel = f"{dirs[label]}/{stem}.png"
+                k = 1
+                while rel in used:
+                    rel, k = f"{dirs[label]}/{stem}_{k}.png", k + 1
+                used.add(rel)
+                (tmp / dirs[label]).mkdir(exist_ok=True)
+                (tmp / rel).write_bytes(_png_bytes(arrays[i]))
+                if real:
+                    real_files.append(rel)
+                rows.append((rel, label, real))
+        else:
+            images = torch.cat([data.images, syn_images])
+            labels = torch.cat([data.labels, syn_labels])
+            flags = np.r_[np.zeros(n_real, bool), np.ones(len(syn_images), bool)]
+            with (tmp / "data.npz").open("wb") as fh:
+                np.savez_compressed(fh, images=images.numpy(), labels=labels.numpy(), synthetic=flags)
+            real_files = [str(i) for i in range(n_real)]
+            rows = [(str(i), int(labels[i]), i < n_real) for i in range(len(images))]
+        with (tmp / "manifest.csv").open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["file", "label", "class", "synthetic", "source"])
+            for j, (rel, label, real) in enumerate(rows):
+                if real:
+                    source = data.sources[j]
+                else:
+                    s = int(syn_sources[j - n_real])
+                    source = real_files[s] if s >= 0 else ""
+                w.writerow([rel, label, data.classes[label], 0 if real else 1, source])
+        counts = data.counts()
+        added = torch.bincount(syn_labels, minlength=len(data.classes)).tolist()
+        summary = {**(info or {}), "format": fmt, "images": n_real + len(syn_images), "synthetic": len(syn_images),
+                   "classes": [{"label": c, "name": name, "real": counts[c], "synthetic": added[c],
+                                "total": counts[c] + added[c]} for c, name in enumerate(data.classes)]}
+        (tmp / "manifest.json").write_text(json.dumps(summary, indent=2) + "\n")
+        if out.exists():
+            out.rmdir()  # empty (checked above)
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _class_dirs(classes: Sequence[str]) -> list[str]:
+    dirs, seen = [], set()
+    for i, name in enumerate(classes):
+        d = _safe_name(name)
+        if d in seen:
+            d = f"{d}_{i}"
+        seen.add(d)
+        dirs.append(d)
+    return dirs
+
+
+# -- the whole job ---------------------------------------------------------------------------
+def _gan_for(method: str, data: LabelledImages, run: str | None, train_out: str | None, preset: str | None,
+             overrides: Sequence[dict[str, Any]]) -> tuple[Any, str]:
+    """A trained GAN for ``method``: loaded from ``run`` or trained now. Returns it and its run folder."""
+    from ganforge.experiment import load_run, train
+
+    shape = tuple(data.images.shape[1:])
+    if run is not None:
+        gan, cfg = load_run(run)
+        kinds = CLASS_CONDITIONAL if method == "cgan" else ("dagan",)
+        if cfg.gan.kind not in kinds:
+            raise ConfigError(f"--run {run} holds a gan.kind={cfg.gan.kind} model; --method {method} needs "
+                              f"gan.kind {' or '.join(kinds)}")
+        net = unwrap(gan.generator)
+        if (net.channels, net.image_size, net.image_size) != shape:
+            raise ConfigError(f"--run {run} makes images of shape {(net.channels, net.image_size, net.image_size)}; "
+                              f"the data's are {shape} (pass --image-size, or train a new run)")
+        if method == "cgan":
+            _check_run_classes(Path(run), data, gan.num_classes)
+        return gan, str(run)
+    if shape[1] != shape[2] or shape[1] not in DCGAN_SIZES:
+        sizes = ", ".join(str(s) for s in DCGAN_SIZES)
+        raise ConfigError(f"the images are {shape[2]}x{shape[1]}; the {method} networks make squares of {sizes} px: "
+                          f"pass --image-size (e.g. 32) to resize them")
+    name = preset or DEFAULT_PRESETS.get((method, shape[1]), DEFAULT_PRESETS[(method, None)])
+    base = {"name": f"augment-{method}",
+            "data": {"source": data.origin["source"], "labels": data.origin["labels"],
+                     "image_size": data.origin["image_size"], "channels": shape[0]}}
+    trainer = train(name, out=train_out, overrides=[base, *overrides])
+    run_dir = Path(trainer.run_dir)
+    (run_dir / "classes.json").write_text(json.dumps({"classes": data.classes}, indent=2) + "\n")
+    return trainer.gan, str(run_dir)
+
+
+def _check_run_classes(run: Path, data: LabelledImages, num_classes: int) -> None:
+    stored = run / "classes.json"
+    if stored.is_file():
+        classes = json.loads(stored.read_text())["classes"]
+        if classes != data.classes:
+            raise ConfigError(f"--run {run} was trained on the classes {classes}; this data set has {data.classes}")
+    elif num_classes < len(data.classes):
+        raise ConfigError(f"--run {run} knows {num_classes} classes; this data set has {len(data.classes)}")
+
+
+def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = "cgan", per_class: int | None = None,
+            balance: bool = False, labels: str | os.PathLike | None = None, image_size: int | None = None,
+            run: str | None = None, train_out: str | None = None, preset: str | None = None,
+            overrides: Sequence[dict[str, Any]] = (), seed: int = 0, fmt: str = "auto") -> dict[str, Any]:
+    """Load, plan, get a GAN (train or reuse), generate and write; returns the manifest summary."""
+    if method not in METHODS:
+        raise ConfigError(f"--method must be cgan or dagan; got {method!r}")
+    data = load_labelled(source, labels, image_size)
+    additions = plan_additions(data.counts(), per_class=per_class, balance=balance)
+    out = Path(out).expanduser()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"{out} already exists and is not empty; choose a new --out")  # before any training
+    if fmt not in ("auto", "folder", "npz"):
+        raise ConfigError(f"--format must be auto, folder or npz; got {fmt!r}")
+    gan, run_dir = (None, None) if sum(additions) == 0 else _gan_for(method, data, run, train_out, preset, overrides)
+    synthetic = synthesize(gan, data, additions, seed=seed)  # no GAN needed when nothing is added
+    info = {"method": method, "run": run_dir, "input": os.fspath(source), "labels": data.origin["labels"],
+            "seed": seed, "target": per_class if per_class is not None else "balance",
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    write_augmented(out, data, synthetic, fmt=fmt, info=info)
+    return json.loads((out / "manifest.json").read_text())
+
+
+# -- command line ------------------------------------------------------------------------------
+def add_commands(subparsers: Any) -> None:
+    """Add ``ganforge augment`` to the CLI."""
+    p = subparsers.add_parser(
+        "augment", help="enlarge or re-balance a labelled data set with a conditional GAN or DAGAN",
+        description="Train (or reuse with --run) a conditional GAN or DAGAN on a labelled data set and write it "
+                    "enlarged (--per-class N) or re-balanced (--balance), with a manifest of the synthetic samples.")
+    p.add_argument("data", help="a folder with one sub-folder per class, an .npz with images and labels, .npy images "
+                                "or a flat folder with --labels, or a built-in (mnist, digits)")
+    p.add_argument("--out", required=True, help="the new data set: a folder of class folders or of data.npz")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--balance", action="store_true", help="top every class up to the size of the largest")
+    how.add_argument("--per-class", type=int, metavar="N", help="top every class up to N samples")
+    p.add_argument("--method", choices=METHODS, default="cgan",
+                   help="cgan: sample a class-conditional GAN; dagan: vary the class's real images (default cgan)")
+    p.add_argument("--labels", default=None, metavar="FILE",
+                   help="label file (.txt, .npy, .csv) for .npy images or an image folder without class sub-folders")
+    p.add_argument("--run", default=None, metavar="RUN", help="reuse this trained run instead of training")
+    p.add_argument("--train-out", default=None, metavar="RUN",
+                   help="where the new run goes (default runs/augment-METHOD-TIMESTAMP)")
+    p.add_argument("--preset", default=None, help="preset of the new run (default: by method and image size)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key of the new run, e.g. --set train.steps=500 (repeatable)")
+    p.add_argument("--image-size", type=int, default=None, help="resize images to this square size")
+    p.add_argument("--format", default="auto", choices=["auto", "folder", "npz"],
+                   help="images: a class-folder tree or data.npz (default: like the input)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the synthetic samples")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    overrides = [parse_set(args.set)] if args.set else []
+    summary = augment(args.data, args.out, method=args.method, per_class=args.per_class, balance=args.balance,
+                      labels=args.labels, image_size=args.image_size, run=args.run, train_out=args.train_out,
+                      preset=args.preset, overrides=overrides, seed=args.seed, fmt=args.format)
+    width = max(5, *(len(c["name"]) for c in summary["classes"]))
+    print(f"{'class':<{width}}  {'real':>7}  {'synthetic':>9}  {'total':>7}")
+    for c in summary["classes"]:
+        if c["real"] or c["synthetic"]:
+            print(f"{c['name']:<{width}}  {c['real']:>7}  {c['synthetic']:>9}  {c['total']:>7}")
+    run = f" (generator: {summary['run']})" if summary.get("run") else ""
+    print(f"wrote {args.out}: {summary['synthetic']} synthetic of {summary['images']} images{run}")
+    return 0
