@@ -1,8 +1,9 @@
 """Reading and writing tables (CSV, TSV, Parquet) with errors that name the file.
 
-``read_table`` accepts ``.csv``, ``.tsv``, ``.txt`` and ``.data`` text tables, optionally
-compressed (``.gz``, ``.bz2``, ``.xz``, ``.zip``, ``.zst``), and ``.parquet`` / ``.pq`` files
-(Parquet needs ``pyarrow``). Anything else -- a missing file, a folder, an empty file, a binary
+``read_table`` accepts ``.csv``, ``.tsv``, ``.txt`` and ``.data`` text tables (and any other
+name whose bytes are text, e.g. UCI's ``adult.test``), optionally compressed (``.gz``, ``.bz2``,
+``.xz``, ``.zip``, ``.zst``), and ``.parquet`` / ``.pq`` files (Parquet needs ``pyarrow``);
+names of known non-table files (``.npz``, ``.json``, ``.png``, ``.pt``, ...) are refused. Anything else -- a missing file, a folder, an empty file, a binary
 file, a file pandas cannot parse, a table without rows -- raises
 :class:`ganforge.data.DataError` naming the file.
 """
@@ -24,6 +25,9 @@ __all__ = ["read_table", "write_table", "TEXT_SUFFIXES", "PARQUET_SUFFIXES"]
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".data")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+_NOT_TABLES = (".npy", ".npz", ".json", ".jsonl", ".yaml", ".yml", ".png", ".jpg", ".jpeg", ".gif", ".bmp",
+               ".pt", ".pth", ".ckpt", ".safetensors", ".pkl", ".pickle", ".h5", ".hdf5", ".xlsx", ".xls",
+               ".zip", ".tar", ".py", ".html", ".pdf")
 _COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".zip": None, ".zst": None}
 
 
@@ -34,8 +38,8 @@ def _kind(path: Path) -> tuple[str, str | None]:
     base = suffixes[-2] if comp and len(suffixes) >= 2 else (suffixes[-1] if suffixes and not comp else "")
     if base in PARQUET_SUFFIXES and comp is None:
         return "parquet", None
-    if base in TEXT_SUFFIXES:
-        return "text", comp
+    if base in TEXT_SUFFIXES or (base not in _NOT_TABLES and base not in PARQUET_SUFFIXES):
+        return "text", comp  # other names (adult.test, data.dat): read as text if the bytes are text
     raise DataError(
         f"{path}: unsupported file type {''.join(path.suffixes) or '(no extension)'!r}; expected a table: "
         f"{', '.join(TEXT_SUFFIXES + PARQUET_SUFFIXES)} (text tables may be compressed: "
