@@ -3,3 +3,4 @@
 from ganforge.tabular.columns import KINDS, detect_kind, resolve_kinds
 from ganforge.tabular.transformer import ColumnSpec, Span, TabularTransformer
 from ganforge.tabular.io import read_table, write_table
+from ganforge.tabular.report import add_report_command, format_report, print_report, tabular_report
