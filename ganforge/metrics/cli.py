@@ -91,7 +91,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         if args.n is not None and args.n < len(fake):
             fake = fake.subset(args.n, args.seed)
         records = evaluate(fake.data, real, extractor=args.features, fake_labels=fake.labels,
-                           reference_name=f"{args.real}", **common)
+                           reference_name=f"{args.real}", options={"kid": {"seed": args.seed}}, **common)
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         records = [{**r, "real": str(args.real), "fake": str(args.fake), "seed": args.seed, "source": "evaluate",
                     "time": stamp} for r in records]

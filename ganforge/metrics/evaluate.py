@@ -214,6 +214,8 @@ def evaluate_run(run: str | Path, *, metrics: str | Sequence[str] = DEFAULT_METR
         data = data.subset(min(reference_n, len(data)), seed)
         reference_name += f"[{len(data)} of seed {seed}]"
     samples, labels = generate(gan.eval(), n, seed)
+    options = {"kid": {"seed": seed, **(options or {}).get("kid", {})},
+               **{k: v for k, v in (options or {}).items() if k != "kid"}}
     records = evaluate(samples, data, metrics=names, extractor=features, reference_name=reference_name,
                        fake_labels=labels,
                        cache=cache if cache is not None else ReferenceCache(), batch_size=batch_size, device=device,
