@@ -97,7 +97,8 @@ class ConditionalDCGANGenerator(nn.Module):
         if num_classes < 2:
             raise ValueError(f"a conditional generator needs num_classes >= 2, got {num_classes}")
         side, n_up = _plan(image_size)
-        self.latent_dim, self.num_classes, self.image_size, self.channels = latent_dim, num_classes, image_size, channels
+        self.latent_dim, self.num_classes = latent_dim, num_classes
+        self.image_size, self.channels = image_size, channels
         self.side = side
         self.embed_dim = embed_dim if embed_dim is not None else min(latent_dim, 32)
         self.embed = nn.Embedding(num_classes, self.embed_dim)
@@ -154,7 +155,8 @@ class ConditionalDCGANDiscriminator(nn.Module):
         if num_classes < 2:
             raise ValueError(f"a conditional discriminator needs num_classes >= 2, got {num_classes}")
         side, n_down = _plan(image_size)
-        self.image_size, self.channels, self.num_classes, self.conditioning = image_size, channels, num_classes, conditioning
+        self.image_size, self.channels = image_size, channels
+        self.num_classes, self.conditioning = num_classes, conditioning
         layers: list[nn.Module] = []
         in_ch = channels + (num_classes if conditioning == "concat" else 0)
         ch = width
