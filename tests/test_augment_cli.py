@@ -75,6 +75,8 @@ def test_cgan_balances_a_class_folder_and_a_run_can_be_reused(tmp_path, folder, 
     assert np.bincount(labels).tolist() == [10, 10, 10]
     assert np.bincount(labels[synthetic]).tolist() == [2, 6, 7]
     assert not list(tmp_path.glob("runs"))  # nothing trained
+    assert main(["augment", str(folder), "--out", str(tmp_path / "x"), "--balance", "--run", str(run), *TINY]) == 2
+    assert "do not apply with --run" in capsys.readouterr().err
 
 
 def test_dagan_varies_real_images_of_the_same_class(tmp_path, folder):
@@ -123,8 +125,8 @@ def test_a_flat_folder_with_a_csv_label_file(tmp_path, folder):
 
 
 # -- errors: clear messages, exit code 2, no output folder and no temporary leftovers ---------------
-def check_error(capsys, args, match, out):
-    assert main(["augment", *args, "--out", str(out), "--balance", *TINY]) == 2
+def check_error(capsys, args, match, out, extra=TINY):
+    assert main(["augment", *args, "--out", str(out), "--balance", *extra]) == 2
     err = capsys.readouterr().err
     assert "ganforge augment: error:" in err and match in err, err
     assert no_leftovers(out.parent, out.name)
@@ -191,8 +193,7 @@ def test_other_bad_requests_are_errors(tmp_path, folder, capsys):
 
     train({"data": {"source": "digits"}, "model": {"width": 8, "latent_dim": 4},
            "train": {"steps": 1, "progress": False, "tensorboard": False}}, out=run)
-    check_error(capsys, ["digits", "--run", str(run)], "holds a gan.kind=gan model",
-                tmp_path / "out")
+    check_error(capsys, ["digits", "--run", str(run)], "holds a gan.kind=gan model", tmp_path / "out", extra=())
 
 
 def test_output_is_all_or_nothing(tmp_path, folder, monkeypatch):

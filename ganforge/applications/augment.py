@@ -301,6 +301,8 @@ def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = 
     """Load, plan, get a GAN (train or reuse), generate and write; returns the manifest summary."""
     if method not in METHODS:
         raise ConfigError(f"--method must be cgan or dagan; got {method!r}")
+    if run is not None and (any(overrides) or preset or train_out):
+        raise ConfigError("--set, --preset and --train-out configure a new run; they do not apply with --run")
     data = load_labelled(source, labels, image_size)
     additions = plan_additions(data.counts(), per_class=per_class, balance=balance)
     out = Path(out).expanduser()
