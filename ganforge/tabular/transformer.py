@@ -719,7 +719,9 @@ class TabularTransformer:
                                  f"{c.category_freqs[len(c.categories)]:.1%})")
             else:
                 if c.has_continuous:
-                    parts.append(f"{len(c.means)} modes on [{_fmt(c.min)}, {_fmt(c.max)}]")
+                    lo, hi = (_fmt(c.min), _fmt(c.max)) if c.kind != "datetime" else (
+                        _fmt_time(c.min, c), _fmt_time(c.max, c))
+                    parts.append(f"{len(c.means)} modes on [{lo}, {hi}]")
                 for v, r in zip(c.point_masses, c.point_mass_rates):
                     parts.append(f"point mass {_fmt(v)} ({r:.1%})")
                 if c.unit:
@@ -777,6 +779,11 @@ def _fmt(v) -> str:
     if float(v) == int(v) and abs(v) < 1e15:
         return str(int(v))
     return f"{v:.4g}"
+
+
+def _fmt_time(v: float, spec: ColumnSpec) -> str:
+    t = pd.Timestamp(int(v) * dict(_DT_UNITS)[spec.unit])
+    return str(t.tz_localize("UTC").tz_convert(spec.tz) if spec.tz else t)
 
 
 def _is_missing(v) -> bool:
