@@ -166,6 +166,22 @@ class _Columns:
                 self.labels[col] = [str(u) for u in uniques]
 
 
+def _limited(fn):
+    """Run ``fn`` with at most ``threads`` BLAS/OpenMP threads (keyword, default 1; None = no limit)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, threads: int | None = 1, **kwargs):
+        if threads is None:
+            return fn(*args, **kwargs)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(threads):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 # ----------------------------------------------------------------------------- fidelity
 
 
@@ -322,6 +338,7 @@ def _sample_rows(n: int, cap: int | None, rng) -> np.ndarray:
     return np.sort(rng.choice(n, cap, replace=False))
 
 
+@_limited
 def detection_auc(cols: _Columns, a: str = "real", b: str = "synthetic", model: str = "gbm", folds: int = 5,
                   max_rows: int | None = 10_000, seed: int = 0) -> dict:
     """Cross-validated ROC AUC of a classifier telling ``a`` rows from ``b`` rows (equal numbers of each)."""
@@ -433,6 +450,7 @@ def _classification_scores(model, x_test, y_test, positive: int | None) -> dict:
     return out
 
 
+@_limited
 def utility_metrics(cols: _Columns, target: str, train: str = "real", synthetic: str = "synthetic",
                     test: str = "holdout", train_rows: np.ndarray | None = None,
                     test_rows: np.ndarray | None = None, max_rows: int | None = None, seed: int = 0) -> dict:
@@ -521,6 +539,7 @@ def _nearest(ref: np.ndarray, query: np.ndarray) -> np.ndarray:
     return nn.kneighbors(query, return_distance=True)[0][:, 0]
 
 
+@_limited
 def privacy_metrics(cols: _Columns, train: str = "real", synthetic: str = "synthetic", holdout: str = "holdout",
                     max_rows: int | None = 10_000, seed: int = 0) -> dict:
     """DCR (synthetic->train vs holdout->train), exact-copy shares, distance-based membership AUC."""
