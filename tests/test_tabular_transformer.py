@@ -178,6 +178,10 @@ def test_high_cardinality_is_bounded():
     assert not back["id"][~kept].isin(spec.categories).any()
     with pytest.raises(ValueError, match="other"):
         t.category_index("id", spec.tail_values[0])
+    # "other" draws: reproducible with a seed, fresh from call to call without one
+    x = t.transform(df.iloc[:2000])
+    assert t.inverse_transform(x, seed=1)["id"].equals(t.inverse_transform(x, seed=1)["id"])
+    assert not t.inverse_transform(x)["id"].equals(t.inverse_transform(x)["id"])
 
 
 def test_describe(fitted):

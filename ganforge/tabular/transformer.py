@@ -469,6 +469,7 @@ class TabularTransformer:
 
     def _set_columns(self, specs: list[ColumnSpec]) -> None:
         self.columns = specs
+        self._inverse_rng = np.random.default_rng([self.seed, 1])
         self._by_name = {c.name: c for c in specs}
         spans: list[Span] = []
         start = 0
@@ -639,11 +640,14 @@ class TabularTransformer:
 
     # ------------------------------------------------------------------ inverse
 
-    def inverse_transform(self, x) -> pd.DataFrame:
+    def inverse_transform(self, x, seed: int | None = None) -> pd.DataFrame:
         """Matrix (NumPy or torch, ``(N, output_dim)``) -> table with the source columns and dtypes.
 
         Softmax blocks are read by arg-max (probabilities, logits or one-hot all work); tanh
-        values are clipped to [-1, 1]. Seeded by ``seed`` (the "other" category's resampling).
+        values are clipped to [-1, 1]. The only randomness, the resampling of a high-cardinality
+        column's "other" slot, uses ``seed`` when given, else a generator seeded with the
+        transformer's ``seed`` at fit / load that advances from call to call (so batches of a
+        long sample do not repeat each other's draws, and a run is still reproducible).
         """
         self._check_fitted()
         if hasattr(x, "detach"):
@@ -656,7 +660,7 @@ class TabularTransformer:
         cols: dict[str, Any] = {}
         for i, spec in enumerate(self.columns):
             spans = {s.role: s for s in self.column_spans(spec.name)}
-            rng = np.random.default_rng([self.seed, i, 1])
+            rng = np.random.default_rng([seed, i]) if seed is not None else self._inverse_rng
             if spec.kind == "discrete":
                 sp = spans["category"]
                 cols[spec.name] = self._decode_category(spec, x[:, sp.start:sp.start + sp.width].argmax(1), rng)
