@@ -34,3 +34,14 @@ def test_save_picture_for_each_kind_of_sample(tmp_path, shape):
 def test_save_picture_rejects_unknown_shapes(tmp_path):
     with pytest.raises(ValueError, match="no picture"):
         save_picture(tmp_path / "p.png", torch.rand(3, 5))
+
+
+def test_atomic_write_gives_files_the_usual_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        path = write_text(tmp_path / "b.txt", "x")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644
