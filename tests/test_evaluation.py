@@ -124,7 +124,7 @@ def test_reference_cache_hits_bit_for_bit_and_never_serves_stale_data(tmp_path):
     third = ReferenceCache(tmp_path)
     third.features(changed, "toy", ext)
     assert third.misses == 1 and len(list(tmp_path.glob("*.npz"))) == 2
-    fp32, bf16 = get_extractor("digits8"), get_extractor("digits8", precision="bf16")
+    fp32, bf16 = get_extractor("digits8", precision="fp32"), get_extractor("digits8", precision="bf16")
     assert fp32.fingerprint() != bf16.fingerprint()  # precision is part of the key
 
 
@@ -143,7 +143,7 @@ def test_evaluate_a_run_prints_a_table_and_appends_results(trained_run, capsys):
     args = ["evaluate", str(trained_run), "--n", "60", "--metrics", "fid,pr,is", "--reference-n", "200"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "fid" in out and "precision" in out and "digits8 (1x8x8)" in out and "evaluation.jsonl" in out
+    assert "fid" in out and "precision" in out and "digits8 (1x8x8" in out and "evaluation.jsonl" in out
     results = trained_run / "evaluation.jsonl"
     first = results.read_text()
     records = read_results(results)

@@ -37,11 +37,16 @@ def test_shipped_digit_classifiers_classify_the_builtin_digits(name, source, siz
 
 
 def test_digits_features_treat_uint8_float_and_rgb_inputs_alike():
-    ext = get_extractor("digits28")
+    ext = get_extractor("digits28", precision="fp32")
     x = load_dataset("mnist").data[:16]
     base = ext(x).features
     assert np.array_equal(ext(x.float() / 127.5 - 1).features, base)  # floats in [-1, 1] quantise to the same levels
     assert np.allclose(ext(x.repeat(1, 3, 1, 1)).features, base, atol=1e-4)  # grey as RGB -> luma -> grey
+    from ganforge.features.base import native_bf16
+
+    auto = get_extractor("digits28")
+    assert auto.precision == ("bf16" if native_bf16(torch.device("cpu")) else "fp32")
+    assert auto(x).precision == auto.precision
     small = ext(torch.zeros(4, 1, 8, 8, dtype=torch.uint8))
     assert small.input_size == (1, 28, 28) and small.sample_shape == (1, 8, 8)  # resized, and recorded
 
@@ -58,7 +63,7 @@ def test_module_and_torchscript_extractors(tmp_path):
     net = nn.Sequential(nn.Flatten(), nn.Linear(64, 5))
     x = torch.randint(0, 256, (7, 1, 8, 8), dtype=torch.uint8)
     ext = get_extractor(net)
-    assert isinstance(ext, ModuleExtractor) and ext.cacheable
+    assert isinstance(ext, ModuleExtractor) and ext.cacheable and ext.precision == "fp32"  # "auto": fp32 for yours
     expected = net(x.float() / 127.5 - 1).detach().numpy()
     assert np.allclose(ext(x).features, expected, atol=1e-6)
     path = tmp_path / "net.pt"
@@ -188,7 +193,7 @@ def test_missing_or_wrong_inception_weights_say_how_to_get_them(tmp_path, monkey
 
 
 def test_inception_extractor_features_logits_and_preprocessing(random_inception):
-    ext = InceptionExtractor(model=random_inception)
+    ext = InceptionExtractor(model=random_inception, precision="fp32")
     x = torch.randint(0, 256, (2, 1, 28, 28), dtype=torch.uint8)
     f = ext(x)
     assert f.features.shape == (2, 2048) and f.logits.shape == (2, 1008)

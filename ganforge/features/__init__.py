@@ -41,7 +41,7 @@ EXTRACTORS = ("auto", "digits", "digits28", "digits8", "inception", "identity")
 
 
 def get_extractor(spec: Any = "auto", *, sample_shape: Sequence[int] | None = None,
-                  device: str | torch.device = "cpu", precision: str = "fp32",
+                  device: str | torch.device = "cpu", precision: str = "auto",
                   inception_weights: str | os.PathLike | None = None) -> FeatureExtractor:
     """The extractor that ``spec`` names (see the module docstring) for samples of ``sample_shape``.
 

@@ -97,7 +97,7 @@ class DigitsExtractor(FeatureExtractor):
 
     has_logits = True
 
-    def __init__(self, image_size: int = 28, device: str | torch.device = "cpu", precision: str = "fp32",
+    def __init__(self, image_size: int = 28, device: str | torch.device = "cpu", precision: str = "auto",
                  quantize: bool = True, model: DigitsCNN | None = None) -> None:
         super().__init__(device, precision, quantize)
         if model is None:

@@ -38,9 +38,9 @@ def feature_pair(fake: Any, real: Any, extractor: Any = "auto", **kwargs: Any) -
     else:
         f = features_of(fake, extractor, what="generated samples", **kwargs)
         r = features_of(real, extractor, what="reference samples", **kwargs)
-    if f.extractor != r.extractor or f.dim != r.dim:
+    if f.extractor != r.extractor or f.dim != r.dim or f.precision != r.precision:
         raise DataError(f"generated and reference features come from different extractors "
-                        f"({f.extractor}, {f.dim}-d vs {r.extractor}, {r.dim}-d)")
+                        f"({f.extractor} {f.precision}, {f.dim}-d vs {r.extractor} {r.precision}, {r.dim}-d)")
     return f, r
 
 
@@ -62,6 +62,7 @@ def make_result(metric: str, values: dict[str, float], fake: Features | None = N
         out["n_real"] = real.n
     if ref is not None:
         out["extractor"] = ref.extractor
+        out["precision"] = ref.precision
         out["input_size"] = list(ref.input_size)
         out["sample_shape"] = list(ref.sample_shape)
     if options:

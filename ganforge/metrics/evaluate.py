@@ -48,7 +48,7 @@ def parse_metrics(spec: str | Sequence[str]) -> list[str]:
 def evaluate(fake: Any, real: Any = None, *, metrics: str | Sequence[str] = "fid", extractor: Any = "auto",
              fake_labels: Any = None, mixture: Any = None, reference_name: str | None = None,
              cache: ReferenceCache | None = None, batch_size: int = 200, device: Any = "cpu",
-             precision: str = "fp32", inception_weights: Any = None,
+             precision: str = "auto", inception_weights: Any = None,
              options: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Run ``metrics`` on generated samples ``fake`` against ``real``; features are extracted once.
 
@@ -98,9 +98,10 @@ def evaluate(fake: Any, real: Any = None, *, metrics: str | Sequence[str] = "fid
                 real_f = cache.features(real_s, reference_name, ext, batch_size)
             else:
                 real_f = ext(real_s, batch_size, "reference samples")
-        if real_f is not None and (real_f.extractor != fake_f.extractor or real_f.dim != fake_f.dim):
+        if real_f is not None and (real_f.extractor, real_f.dim, real_f.precision) != (
+                fake_f.extractor, fake_f.dim, fake_f.precision):
             raise DataError(f"generated and reference features come from different extractors "
-                            f"({fake_f.extractor} vs {real_f.extractor})")
+                            f"({fake_f.extractor} {fake_f.precision} vs {real_f.extractor} {real_f.precision})")
 
     records = []
     for n, kind in kinds.items():
@@ -180,7 +181,7 @@ def generate(gan: Any, n: int, seed: int = 0, batch_size: int = 500) -> tuple[to
 def evaluate_run(run: str | Path, *, metrics: str | Sequence[str] = DEFAULT_METRICS, n: int = 10000,
                  features: Any = "auto", checkpoint: str = "last", reference: str | None = None,
                  reference_n: int | None = None, seed: int = 0, batch_size: int = 200, device: Any = "cpu",
-                 precision: str = "fp32", inception_weights: Any = None, cache: ReferenceCache | None = None,
+                 precision: str = "auto", inception_weights: Any = None, cache: ReferenceCache | None = None,
                  write: bool = True, options: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Evaluate a run folder's generator (checkpoint ``best``/``last``/STEP/path) on ``n`` samples.
 

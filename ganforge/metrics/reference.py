@@ -30,7 +30,7 @@ from ganforge.io import atomic_write
 
 __all__ = ["ReferenceCache", "data_hash", "default_cache_dir"]
 
-FORMAT = 1
+FORMAT = 2
 
 
 def default_cache_dir() -> Path | None:
@@ -103,14 +103,14 @@ class ReferenceCache:
                     return None
                 logits = npz["logits"] if "logits" in npz.files else None
                 return Features(npz["features"], meta["extractor"], tuple(meta["input_size"]),
-                                tuple(meta["sample_shape"]), logits)
+                                tuple(meta["sample_shape"]), logits, meta["precision"])
         except (OSError, ValueError, KeyError):
             return None  # unreadable entry: computed again and rewritten
 
     @staticmethod
     def _save(path: Path, key: dict[str, Any], feats: Features) -> None:
         meta = {"key": key, "extractor": feats.extractor, "input_size": list(feats.input_size),
-                "sample_shape": list(feats.sample_shape)}
+                "sample_shape": list(feats.sample_shape), "precision": feats.precision}
         arrays = {"features": feats.features, "meta": np.array(json.dumps(meta))}
         if feats.logits is not None:
             arrays["logits"] = feats.logits
