@@ -1,0 +1,270 @@
+"""The conditional tabular GAN (CTGAN-class), trained by the ordinary Trainer.
+
+Training-by-sampling (Xu et al. 2019) lives in the data set, :class:`ConditionalRows`: its
+``batch(index)`` draws, for each of the ``len(index)`` rows, a discrete column uniformly and
+one of its categories by log-frequency, and then a real row holding that category -- all as
+tensor operations on the global torch RNG, which the Trainer checkpoints (so a resumed run
+draws exactly the batches it would have drawn). The Trainer's own shuffled ``index`` is then
+used only for its length; a table without discrete columns uses it as the rows. Doing the
+draw in the data set keeps the GAN's steps pure functions of their batch, like every other GAN
+type's, and keeps the sampler's state in the one place the Trainer already saves.
+
+The batch is a dict: ``real`` (B, dim) transformed rows, ``column`` (B,) the chosen condition
+column, ``category`` (B,) its category. :class:`ConditionalTabularGAN` turns ``column`` and
+``category`` into the condition vector (one-hot over all condition columns' categories), which
+G gets with its noise and D gets next to every row it judges; G is also trained to reproduce
+the condition (cross-entropy on the chosen column's block, CTGAN's "generator loss").
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from ganforge.gans.base import GAN, StepOutput, frozen
+from ganforge.losses import gradient_penalty, r1_penalty
+from ganforge.nets import unwrap
+from ganforge.nets.tabular import SpanActivation
+
+__all__ = ["ConditionalRows", "ConditionalTabularGAN", "condition_frequencies"]
+
+
+def condition_frequencies(x: np.ndarray | Tensor, condition_spans: Sequence[tuple[int, int]]) -> list[list[float]]:
+    """Share of each category of each condition span among the rows of the transformed ``x``."""
+    x = torch.as_tensor(x)
+    return [(x[:, s:s + w].sum(0).double() / max(len(x), 1)).tolist() for s, w in condition_spans]
+
+
+class ConditionalRows:
+    """Training data with training-by-sampling (see the module docs).
+
+    Args:
+        data: the transformed table, float32 ``(N, dim)``.
+        condition_spans: ``(start, width)`` of each discrete column's one-hot block.
+        log_frequency: draw a column's categories in proportion to ``log(1 + count)`` (CTGAN's
+            default, which shows rare categories more often); ``False``: in proportion to count.
+    """
+
+    def __init__(self, data: np.ndarray | Tensor, condition_spans: Sequence[tuple[int, int]],
+                 log_frequency: bool = True) -> None:
+        self.data = torch.as_tensor(data, dtype=torch.float32).contiguous()
+        self.spans = [(int(s), int(w)) for s, w in condition_spans]
+        n = len(self.data)
+        if n == 0:
+            raise ValueError("no rows to train on")
+        widths = [w for _, w in self.spans]
+        self.n_columns = len(self.spans)
+        weights = torch.zeros(max(self.n_columns, 1), max(widths, default=1), dtype=torch.float64)
+        counts, firsts, groups = [], [], []
+        for c, (s, w) in enumerate(self.spans):
+            code = self.data[:, s:s + w].argmax(1)
+            cnt = torch.bincount(code, minlength=w)
+            counts.append(cnt)
+            groups.append(torch.argsort(code, stable=True))  # this column's rows, grouped by category
+            firsts.append(c * n + torch.cumsum(cnt, 0) - cnt)
+            weights[c, :w] = torch.log1p(cnt.double()) if log_frequency else cnt.double()
+        self.weights = (weights / weights.sum(1, keepdim=True).clamp_min(1e-300)).float()
+        # Category g (numbered over all condition columns) owns row_order[first[g] : first[g] + count[g]].
+        empty = torch.zeros(0, dtype=torch.long)
+        self.count = torch.cat(counts) if counts else empty
+        self.first = torch.cat(firsts) if firsts else empty
+        self.row_order = torch.cat(groups) if groups else empty
+        self.column_offset = torch.tensor([0] + widths[:-1], dtype=torch.long).cumsum(0) if widths else empty
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def batch(self, index: Tensor) -> dict[str, Tensor]:
+        b = len(index)
+        if self.n_columns == 0:
+            zeros = torch.zeros(b, dtype=torch.long)
+            return {"real": self.data[index], "column": zeros, "category": zeros}
+        column = torch.randint(self.n_columns, (b,))
+        category = torch.multinomial(self.weights[column], 1).squeeze(1)
+        g = self.column_offset[column] + category
+        pick = (torch.rand(b, dtype=torch.float64) * self.count[g]).long()
+        rows = self.row_order[self.first[g] + pick]
+        return {"real": self.data[rows], "column": column, "category": category}
+
+
+class ConditionalTabularGAN(GAN):
+    """CTGAN-class GAN: conditional generator, PacGAN critic that sees the condition, per-span outputs.
+
+    Args:
+        generator: ``(z, cond) -> raw (B, dim)``, e.g. :class:`ganforge.nets.tabular.TabularGenerator`.
+        discriminator: judges ``pack`` rows of ``dim + cond_dim`` features at once.
+        spans: ``(start, width, activation)`` of every span of a transformed row.
+        condition_spans: ``(start, width)`` of each discrete column's block (the condition columns).
+        condition_freqs: per condition column, the training share of each category; unconditional
+            sampling draws a column uniformly and a category with these shares, as CTGAN does.
+        latent_dim: noise size.
+        discrete: how G's one-hot blocks are made differentiable in training: ``"gumbel"``
+            (Gumbel-softmax, CTGAN) or ``"straight_through"`` (hard one-hot forward).
+        tau: Gumbel-softmax temperature.
+        condition_weight: weight of the conditional cross-entropy in G's loss.
+        loss, penalty, penalty_weight, n_critic, pack, ...: as :class:`ganforge.gans.GAN`.
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        spans: Sequence[tuple[int, int, str]],
+        condition_spans: Sequence[tuple[int, int]],
+        condition_freqs: Sequence[Sequence[float]],
+        latent_dim: int,
+        *,
+        discrete: str = "gumbel",
+        tau: float = 0.2,
+        condition_weight: float = 1.0,
+        loss: str = "wasserstein",
+        penalty: str | None = "gradient_penalty",
+        penalty_weight: float = 10.0,
+        n_critic: int = 1,
+        pack: int = 10,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(generator, discriminator, latent_dim, loss=loss, penalty=penalty,
+                         penalty_weight=penalty_weight, n_critic=n_critic, pack=pack, **kwargs)
+        if discrete not in ("gumbel", "straight_through"):
+            raise ValueError(f"discrete must be gumbel or straight_through; got {discrete!r}")
+        if not tau > 0:
+            raise ValueError(f"tau must be > 0; got {tau}")
+        self.activation = SpanActivation(spans)
+        self.discrete, self.tau, self.condition_weight = discrete, float(tau), float(condition_weight)
+        self.condition_spans = [(int(s), int(w)) for s, w in condition_spans]
+        if len(condition_freqs) != len(self.condition_spans):
+            raise ValueError("condition_freqs needs one list of shares per condition span")
+        block_of = {s: b for b, s in enumerate(self.activation.block_starts)}
+        try:
+            blocks = [block_of[s] for s, _ in self.condition_spans]
+        except KeyError:
+            raise ValueError(f"condition spans {self.condition_spans} must be softmax spans") from None
+        widths = [w for _, w in self.condition_spans]
+        self.cond_dim = sum(widths)
+        max_w = max(widths, default=1)
+        freqs = torch.zeros(max(len(widths), 1), max_w)
+        for c, f in enumerate(condition_freqs):
+            if len(f) != widths[c]:
+                raise ValueError(f"condition column {c}: {len(f)} shares for a block of {widths[c]}")
+            freqs[c, :widths[c]] = torch.as_tensor(f, dtype=torch.float32)
+        self.register_buffer("condition_block", torch.tensor(blocks, dtype=torch.long), persistent=False)
+        self.register_buffer("condition_offset", torch.tensor([0] + widths[:-1], dtype=torch.long).cumsum(0),
+                             persistent=False)
+        self.register_buffer("condition_freqs", freqs, persistent=False)
+
+    # -- conditions -------------------------------------------------------------------------------
+    def condition_vector(self, column: Tensor, category: Tensor) -> Tensor:
+        """One-hot ``(B, cond_dim)`` of each row's (condition column, category)."""
+        b = column.shape[0]
+        cond = torch.zeros(b, self.cond_dim, device=column.device)
+        if self.cond_dim:
+            cond[torch.arange(b, device=column.device), self.condition_offset[column] + category] = 1.0
+        return cond
+
+    def draw_conditions(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+        """(column, category) for unconditional sampling: a column uniformly, a category by its share."""
+        device = self.condition_freqs.device
+        if not self.condition_spans:
+            zeros = torch.zeros(n, dtype=torch.long, device=device)
+            return zeros, zeros
+        column = torch.randint(len(self.condition_spans), (n,), device=device, generator=generator)
+        category = torch.multinomial(self.condition_freqs[column], 1, generator=generator).squeeze(1)
+        return column, category
+
+    # -- the adversarial step -------------------------------------------------------------------
+    def _generate(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
+        cond = self.condition_vector(batch["column"], batch["category"])
+        raw = self.generator(self.sample_latent(cond.shape[0], device=cond.device), cond)
+        return raw, self.activation(raw, self.discrete, self.tau), cond
+
+    def discriminator_step(self, batch: dict[str, Tensor], step: int) -> StepOutput:
+        """D's loss on real rows and fresh fakes, each next to its condition vector, plus its penalty."""
+        keep = self.n_critic == 1 and torch.is_grad_enabled()
+        with torch.set_grad_enabled(keep):
+            raw, fake, cond = self._generate(batch)
+        self._fake = (raw, fake, cond) if keep else None
+        real_in = self.judge_input(torch.cat([batch["real"], cond], 1), step)
+        fake_in = self.judge_input(torch.cat([fake.detach(), cond], 1), step)
+        if self.penalty == "r1":
+            real_in = real_in.detach().requires_grad_(True)
+        real_logits = self.discriminator(real_in)
+        fake_logits = self.discriminator(fake_in)
+        adv = self.loss.d_loss(real_logits, fake_logits, real_target=self.real_target)
+        out = {"d_loss": adv.detach(), "d_real": real_logits.detach().float().mean(),
+               "d_fake": fake_logits.detach().float().mean()}
+        loss = adv
+        if self.penalty == "gradient_penalty":
+            pen = gradient_penalty(self.discriminator, real_in, fake_in)
+            loss = loss + self.penalty_weight * pen
+            out["penalty"] = pen.detach()
+        elif self.penalty == "r1":
+            pen = r1_penalty(real_logits, real_in)
+            loss = loss + 0.5 * self.penalty_weight * pen
+            out["penalty"] = pen.detach()
+        out["loss"] = loss
+        return out
+
+    def generator_step(self, batch: dict[str, Tensor], step: int) -> StepOutput:
+        """G's loss: D's verdict on conditioned fakes plus the cross-entropy of the asked-for category."""
+        raw, fake, cond = self._fake if self._fake is not None else self._generate(batch)
+        self._fake = None
+        discriminator = unwrap(self.discriminator)  # never the DDP wrapper in G's step
+        with frozen(discriminator):
+            logits = discriminator(self.judge_input(torch.cat([fake, cond], 1), step))
+        adv = self.loss.g_loss(logits)
+        out = {"g_loss": adv.detach()}
+        loss = adv
+        if self.condition_spans:
+            ce = self.activation.block_cross_entropy(raw, self.condition_block[batch["column"]], batch["category"])
+            loss = loss + self.condition_weight * ce
+            out["cond_ce"] = ce.detach()
+        out["loss"] = loss
+        return out
+
+    # -- sampling -------------------------------------------------------------------------------
+    @torch.no_grad()
+    def sample(self, n: int, *, column: Tensor | None = None, category: Tensor | None = None,
+               force: Sequence[tuple[int, int, int]] = (), z: Tensor | None = None,
+               generator: torch.Generator | None = None, averaged: bool = True,
+               batch_size: int = 10_000) -> Tensor:
+        """``n`` transformed rows (float32, one-hot blocks hard), in eval mode with the EMA G if any.
+
+        ``column``/``category`` (``(n,)`` each) give every row's condition; by default they are
+        drawn as in training's marginals (:meth:`draw_conditions`). ``force`` lists
+        ``(start, width, index)``: that block is set to the one-hot of ``index`` in every row, so a
+        conditioned column takes exactly the asked-for value.
+        """
+        net = self.averaged.get("generator") if averaged else None
+        net = unwrap(net if net is not None else self.generator)
+        device = self._device()
+        was_training = net.training
+        net.eval()
+        try:
+            if column is None:
+                column, category = self.draw_conditions(n, generator=generator)
+            column, category = column.to(device), category.to(device)
+            z = self.sample_latent(n, device=device, generator=generator) if z is None else z.to(device)
+            out = []
+            for lo in range(0, n, batch_size):
+                sl = slice(lo, min(n, lo + batch_size))
+                cond = self.condition_vector(column[sl], category[sl])
+                raw = net(z[sl], cond)
+                out.append(self.activation(raw, "sample", generator=generator))
+            x = torch.cat(out) if out else torch.zeros(0, self.activation.dim, device=device)
+            for start, width, index in force:
+                x[:, start:start + width] = 0.0
+                x[:, start + index] = 1.0
+            return x
+        finally:
+            net.train(was_training)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", discrete={self.discrete}, tau={self.tau}, cond_dim={self.cond_dim}"
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "discrete": self.discrete, "tau": self.tau,
+                "condition_weight": self.condition_weight, "cond_dim": self.cond_dim}
