@@ -1,0 +1,403 @@
+"""``TabularGAN``: fit a table, sample synthetic rows (optionally conditioned), save and load.
+
+The model is the transformer (:class:`~ganforge.tabular.transformer.TabularTransformer`) plus a
+:class:`~ganforge.gans.tabular.ConditionalTabularGAN` trained by the ordinary
+:class:`~ganforge.training.Trainer`. A saved model is a folder of two files: ``model.safetensors``
+(the generator's weights; the EMA copy when one was kept) and ``model.json`` (hyper-parameters,
+the transformer, the column kinds, what training did). No pickle; it loads on the CPU whatever
+device trained it. The discriminator is not saved: sampling does not need it, and a released
+discriminator would tell more about the training rows than the generator does.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ganforge.config import ConfigError, TrainConfig
+from ganforge.data.errors import DataError
+from ganforge.gans.tabular import ConditionalRows, ConditionalTabularGAN, condition_frequencies
+from ganforge.nets import unwrap
+from ganforge.nets.tabular import TabularDiscriminator, TabularGenerator
+from ganforge.tabular.transformer import TabularTransformer
+from ganforge.training.callbacks import TimeBudget
+from ganforge.training.checkpoint import CheckpointError
+
+__all__ = ["TabularGAN", "parse_duration"]
+
+FORMAT = "ganforge.TabularGAN"
+VERSION = 1
+WEIGHTS = "model.safetensors"
+META = "model.json"
+
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
+
+
+def parse_duration(value: str | float | int | None) -> float | None:
+    """Seconds from ``90``, ``"90"``, ``"90s"``, ``"3m"``, ``"1h30m"`` or ``"2.5min"``; ``None`` stays None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ConfigError(f"time budget must be seconds or a duration like '3m'; got {value!r}")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        text = str(value).strip().lower().replace(" ", "")
+        parts = re.findall(r"(\d+(?:\.\d*)?|\.\d+)(h|min|m|sec|s)?", text)
+        if not text or "".join(n + u for n, u in parts) != text:
+            raise ConfigError(f"cannot read the time budget {value!r}; write seconds or e.g. '90s', '3m', '1h30m'")
+        if len(parts) > 1 and any(not u for _, u in parts):
+            raise ConfigError(f"cannot read the time budget {value!r}: give every number a unit (h, m, s)")
+        seconds = sum(float(n) * _UNITS[u or "s"] for n, u in parts)
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(f"time budget must be a positive duration; got {value!r}")
+    return seconds
+
+
+class TabularGAN:
+    """Synthetic tables in the scikit-learn spirit: ``TabularGAN(...).fit(df).sample(n)``.
+
+    Args:
+        epochs: passes over the table (an epoch is ``len(df) // batch_size`` steps). ``None``:
+            300, or until ``time_budget`` when one is given.
+        batch_size: rows per step (a multiple of ``pack``; lowered for tables smaller than it).
+        time_budget: stop training after this long (seconds or ``"3m"``), counted from the start of
+            ``fit`` (transformer included). With ``epochs`` too, whichever comes first.
+        seed: makes ``fit`` (and with it the weights) and ``sample`` reproducible.
+        device: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``...
+        precision: ``"fp32"``, ``"bf16"`` (autocast) or ``"auto"`` (bf16 where the hardware has it).
+        verbose: print the detected column kinds and show a progress bar.
+        discrete: ``"gumbel"`` or ``"straight_through"`` outputs for one-hot blocks.
+        loss, penalty, penalty_weight, pack, n_critic: the adversarial objective and critic.
+        latent_dim, generator_dims, discriminator_dims, discriminator_dropout: the networks.
+        lr_g, lr_d, betas, ema: the optimisers and the EMA of G's weights (0: none).
+        tau, condition_weight, log_frequency: Gumbel temperature, weight of the conditional
+            cross-entropy, log-frequency draws of training conditions.
+        max_modes, max_categories, fit_rows, n_jobs: passed to the transformer.
+    """
+
+    def __init__(
+        self,
+        epochs: int | None = None,
+        batch_size: int = 500,
+        time_budget: str | float | None = None,
+        seed: int = 0,
+        device: str = "auto",
+        precision: str = "fp32",
+        verbose: bool = True,
+        *,
+        discrete: str = "gumbel",
+        loss: str = "wasserstein",
+        penalty: str = "gradient_penalty",
+        penalty_weight: float = 10.0,
+        pack: int = 10,
+        n_critic: int = 1,
+        latent_dim: int = 128,
+        generator_dims: Sequence[int] = (256, 256),
+        discriminator_dims: Sequence[int] = (256, 256),
+        discriminator_dropout: float = 0.5,
+        lr_g: float = 2e-4,
+        lr_d: float = 2e-4,
+        betas: Sequence[float] = (0.5, 0.9),
+        ema: float = 0.0,
+        tau: float = 0.2,
+        condition_weight: float = 1.0,
+        log_frequency: bool = True,
+        max_modes: int = 10,
+        max_categories: int = 1000,
+        fit_rows: int | None = 10_000,
+        n_jobs: int = -1,
+    ) -> None:
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.time_budget = time_budget
+        self.seed = seed
+        self.device = device
+        self.precision = precision
+        self.verbose = verbose
+        self.discrete = discrete
+        self.loss = loss
+        self.penalty = penalty
+        self.penalty_weight = penalty_weight
+        self.pack = pack
+        self.n_critic = n_critic
+        self.latent_dim = latent_dim
+        self.generator_dims = tuple(generator_dims)
+        self.discriminator_dims = tuple(discriminator_dims)
+        self.discriminator_dropout = discriminator_dropout
+        self.lr_g = lr_g
+        self.lr_d = lr_d
+        self.betas = tuple(betas)
+        self.ema = ema
+        self.tau = tau
+        self.condition_weight = condition_weight
+        self.log_frequency = log_frequency
+        self.max_modes = max_modes
+        self.max_categories = max_categories
+        self.fit_rows = fit_rows
+        self.n_jobs = n_jobs
+        self._check_params()
+        self.transformer_: TabularTransformer | None = None
+        self.gan_: ConditionalTabularGAN | None = None
+        self.training_: dict[str, Any] = {}
+        self._sample_calls = 0
+
+    # -- parameters ------------------------------------------------------------------------------
+    _PARAMS = ("epochs", "batch_size", "time_budget", "seed", "device", "precision", "verbose", "discrete", "loss",
+               "penalty", "penalty_weight", "pack", "n_critic", "latent_dim", "generator_dims",
+               "discriminator_dims", "discriminator_dropout", "lr_g", "lr_d", "betas", "ema", "tau",
+               "condition_weight", "log_frequency", "max_modes", "max_categories", "fit_rows", "n_jobs")
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments (JSON-friendly)."""
+        out = {k: getattr(self, k) for k in self._PARAMS}
+        for k in ("generator_dims", "discriminator_dims", "betas"):
+            out[k] = list(out[k])
+        return out
+
+    def _check_params(self) -> None:
+        def positive_int(name: str, value: Any) -> None:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ConfigError(f"{name} must be a positive integer; got {value!r}")
+
+        if self.epochs is not None:
+            positive_int("epochs", self.epochs)
+        for name in ("batch_size", "pack", "n_critic", "latent_dim"):
+            positive_int(name, getattr(self, name))
+        if self.batch_size % self.pack:
+            raise ConfigError(f"batch_size ({self.batch_size}) must be a multiple of pack ({self.pack})")
+        parse_duration(self.time_budget)
+        if self.discrete not in ("gumbel", "straight_through"):
+            raise ConfigError(f"discrete must be 'gumbel' or 'straight_through'; got {self.discrete!r}")
+        if self.precision not in ("auto", "bf16", "fp32"):
+            raise ConfigError(f"precision must be 'auto', 'bf16' or 'fp32'; got {self.precision!r}")
+        if not (self.device == "auto" or self.device == "cpu" or str(self.device).startswith("cuda")):
+            raise ConfigError(f"device must be 'auto', 'cpu' or 'cuda[:N]'; got {self.device!r}")
+        for name in ("generator_dims", "discriminator_dims"):
+            for v in getattr(self, name):
+                positive_int(name, v)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)):
+            raise ConfigError(f"seed must be an integer; got {self.seed!r}")
+        for name in ("lr_g", "lr_d", "tau"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name} must be > 0; got {getattr(self, name)!r}")
+        if not 0 <= self.ema < 1:
+            raise ConfigError(f"ema must be in [0, 1) (0 turns it off); got {self.ema!r}")
+
+    def __repr__(self) -> str:
+        defaults = TabularGAN.__new__(TabularGAN)
+        TabularGAN.__init__(defaults)
+        changed = {k: v for k, v in self.get_params().items() if v != defaults.get_params()[k]}
+        return f"TabularGAN({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    # -- fitting ---------------------------------------------------------------------------------
+    def fit(self, df: pd.DataFrame, discrete_columns: Sequence[str] | None = None,
+            column_kinds: Mapping[str, str] | None = None) -> "TabularGAN":
+        """Learn ``df``: detect column kinds (``discrete_columns`` / ``column_kinds`` override), fit the
+        transformer, then train the GAN for ``epochs`` or until ``time_budget``."""
+        start = time.perf_counter()
+        budget = parse_duration(self.time_budget)
+        if not isinstance(df, pd.DataFrame):
+            raise DataError(f"fit expects a pandas DataFrame, got {type(df).__name__}")
+        transformer = TabularTransformer(max_modes=self.max_modes, max_categories=self.max_categories,
+                                         fit_rows=self.fit_rows, n_jobs=self.n_jobs, seed=int(self.seed))
+        transformer.fit(df, discrete_columns=discrete_columns, column_kinds=column_kinds)
+        data = transformer.transform(df)
+        prep_seconds = time.perf_counter() - start
+        if self.verbose:
+            print(transformer.describe(), flush=True)
+
+        n = len(data)
+        batch_size = self.batch_size if n >= self.batch_size else max(self.pack, n // self.pack * self.pack)
+        if n < batch_size:
+            raise DataError(f"the table has {n} rows; at least pack={self.pack} are needed to train")
+        steps_per_epoch = max(n // batch_size, 1)
+        epochs = self.epochs if self.epochs is not None else (None if budget is not None else 300)
+        steps = epochs * steps_per_epoch if epochs is not None else 10**9
+
+        cond_spans = [(s.start, s.width) for s in transformer.condition_spans()]
+        rows = ConditionalRows(data, cond_spans, log_frequency=self.log_frequency)
+        config = TrainConfig(steps=steps, batch_size=batch_size, lr_g=self.lr_g, lr_d=self.lr_d,
+                             betas=tuple(self.betas), ema=self.ema, device=self.device, precision=self.precision,
+                             seed=int(self.seed), log_every=max(steps_per_epoch, 1), sample_every=10**9,
+                             checkpoint_every=10**9, progress=bool(self.verbose), tensorboard=False)
+        callbacks = [TimeBudget(budget, start=start)] if budget is not None else []
+        with torch.random.fork_rng(devices=[]):  # the caller's global torch RNG is left as it was
+            torch.manual_seed(int(self.seed))
+            gan = self._build(transformer, condition_frequencies(data, cond_spans))
+            from ganforge.training import Trainer
+
+            trainer = Trainer(gan, rows, config, callbacks=callbacks)
+            trainer.fit()
+        if "generator" in gan.averaged:  # keep the EMA generator as the one that samples
+            unwrap(gan.generator).load_state_dict(gan.averaged["generator"].state_dict())
+            gan.averaged.clear()
+        self.transformer_, self.gan_ = transformer, gan
+        self.training_ = {
+            "rows": n, "steps": trainer.step, "batch_size": batch_size, "epochs": trainer.step / steps_per_epoch,
+            "preprocess_seconds": round(prep_seconds, 3), "seconds": round(time.perf_counter() - start, 3),
+            "stopped_by": trainer.stop_reason, "device": str(trainer.device),
+            "precision": str(trainer.dtype).replace("torch.", ""), "torch": torch.__version__,
+        }
+        self._sample_calls = 0
+        return self
+
+    def _build(self, transformer: TabularTransformer, freqs: list[list[float]]) -> ConditionalTabularGAN:
+        cond_spans = [(s.start, s.width) for s in transformer.condition_spans()]
+        cond_dim = sum(w for _, w in cond_spans)
+        dim = transformer.output_dim
+        g = TabularGenerator(self.latent_dim, cond_dim, dim, self.generator_dims)
+        d = TabularDiscriminator(dim + cond_dim, self.pack, self.discriminator_dims, self.discriminator_dropout)
+        return ConditionalTabularGAN(
+            g, d, [(s.start, s.width, s.activation) for s in transformer.spans], cond_spans, freqs,
+            self.latent_dim, discrete=self.discrete, tau=self.tau, condition_weight=self.condition_weight,
+            loss=self.loss, penalty=self.penalty, penalty_weight=self.penalty_weight, n_critic=self.n_critic,
+            pack=self.pack)
+
+    # -- sampling --------------------------------------------------------------------------------
+    @property
+    def columns_(self) -> dict[str, str]:
+        """``{column: kind}`` as the transformer saw them."""
+        self._check_fitted()
+        return {c.name: c.kind for c in self.transformer_.columns}
+
+    def _check_fitted(self) -> None:
+        if self.gan_ is None or self.transformer_ is None:
+            raise RuntimeError("this TabularGAN is not fitted; call fit(df) or TabularGAN.load(path) first")
+
+    def sample(self, n: int, conditions: Mapping[str, Any] | None = None, seed: int | None = None) -> pd.DataFrame:
+        """``n`` synthetic rows as a DataFrame with the training table's columns and dtypes.
+
+        ``conditions={"income": ">50K"}`` gives that value in every row, the other columns following
+        their distribution given it: the condition goes into G's condition vector and the column's
+        output is set to the value (no rejection sampling). Several conditions are each exact; each
+        row is generated conditioned on one of them (chosen at random), the others being set.
+        ``seed`` makes the draw reproducible; without one, the model's ``seed`` and a count of
+        ``sample`` calls are used, so calls differ from one another but repeat across runs.
+        """
+        self._check_fitted()
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ConfigError(f"n must be a non-negative integer; got {n!r}")
+        n = int(n)
+        gan, tr = self.gan_, self.transformer_
+        if seed is None:
+            seed = int(np.random.SeedSequence([int(self.seed), self._sample_calls]).generate_state(1)[0])
+            self._sample_calls += 1
+        elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise ConfigError(f"seed must be an integer; got {seed!r}")
+        device = gan._device()
+        generator = torch.Generator(device=device).manual_seed(int(seed))
+        force, cond = [], []
+        cond_columns = [s.column for s in tr.condition_spans()]
+        for col, value in (conditions or {}).items():
+            try:
+                index = tr.category_index(col, value)
+            except ValueError as exc:
+                raise DataError(str(exc)) from None
+            c = cond_columns.index(col)
+            start, width = gan.condition_spans[c]
+            force.append((start, width, index))
+            cond.append((c, index))
+        column = category = None
+        if cond:
+            pairs = torch.tensor(cond, dtype=torch.long, device=device)
+            pick = torch.randint(len(cond), (n,), device=device, generator=generator)
+            column, category = pairs[pick, 0], pairs[pick, 1]
+        x = gan.sample(n, column=column, category=category, force=force, generator=generator)
+        return tr.inverse_transform(x.cpu().numpy(), seed=int(seed))
+
+    # -- persistence -----------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the model folder ``path`` (``model.safetensors`` + ``model.json``) atomically.
+
+        Everything is written into a temporary sibling folder that is renamed into place at the end,
+        so an interrupted save leaves no half-written model (an existing folder is replaced).
+        """
+        from safetensors.torch import save_file
+
+        self._check_fitted()
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise ConfigError(f"{path} exists and is not a folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        generator = unwrap(self.gan_.generator)
+        tensors = {k: v.detach().to("cpu").contiguous() for k, v in generator.state_dict().items()}
+        meta = {
+            "format": FORMAT, "version": VERSION, "params": self.get_params(),
+            "columns": [{"name": c.name, "kind": c.kind} for c in self.transformer_.columns],
+            "condition_freqs": [row[:w] for row, (_, w) in
+                                zip(self.gan_.condition_freqs.tolist(), self.gan_.condition_spans)],
+            "training": self.training_, "transformer": self.transformer_.to_dict(),
+        }
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+        try:
+            save_file(tensors, str(tmp / WEIGHTS), metadata={"format": FORMAT})
+            (tmp / META).write_text(json.dumps(meta, indent=1, default=_json_default) + "\n")
+            old = None
+            if path.exists():
+                old = path.with_name(f".{path.name}.old-{os.getpid()}")
+                os.replace(path, old)
+            os.replace(tmp, path)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "cpu") -> "TabularGAN":
+        """Read a folder written by :meth:`save`; tensors are loaded onto ``device`` (CPU by default)."""
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        path = Path(path)
+        if not (path / META).is_file() or not (path / WEIGHTS).is_file():
+            raise CheckpointError(f"{path} is not a TabularGAN model folder (it needs {META} and {WEIGHTS})")
+        try:
+            meta = json.loads((path / META).read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise CheckpointError(f"{path / META} is not valid JSON: {exc}") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise CheckpointError(f"{path / META} is not a TabularGAN description")
+        if meta.get("version") != VERSION:
+            raise CheckpointError(f"{path} holds a TabularGAN of format version {meta.get('version')!r}; "
+                                  f"this ganforge reads version {VERSION}")
+        params = dict(meta["params"])
+        model = cls(**{k: v for k, v in params.items() if k in cls._PARAMS})
+        model.transformer_ = TabularTransformer.from_dict(meta["transformer"])
+        freqs = meta["condition_freqs"]
+        with torch.random.fork_rng(devices=[]):
+            gan = model._build(model.transformer_, freqs)  # D gets fresh weights: it is not saved
+        try:
+            tensors = load_file(str(path / WEIGHTS), device="cpu")
+        except (SafetensorError, OSError) as exc:
+            raise CheckpointError(f"cannot read {path / WEIGHTS}: {exc}") from None
+        try:
+            gan.generator.load_state_dict(tensors)
+        except RuntimeError as exc:
+            raise CheckpointError(f"{path / WEIGHTS} does not fit the model described in {META}: {exc}") from None
+        from ganforge.training.runtime import resolve_device
+
+        model.gan_ = gan.to(resolve_device(device)).eval()
+        model.training_ = dict(meta.get("training", {}))
+        return model
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, (tuple, set)):
+        return list(obj)
+    return str(obj)
