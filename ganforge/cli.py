@@ -16,7 +16,7 @@ from ganforge.config import ConfigError, parse_set
 
 # Packages that add sub-commands: each module has ``add_commands(subparsers)``; each command sets
 # ``func(args) -> exit code`` and reports bad input by raising ConfigError, DataError or CheckpointError.
-COMMAND_MODULES: tuple[str, ...] = ("ganforge.metrics.cli", "ganforge.applications.augment")
+COMMAND_MODULES: tuple[str, ...] = ("ganforge.metrics.cli", "ganforge.applications.augment", "ganforge.tabular.cli")
 
 
 def _train(args: argparse.Namespace) -> int:
