@@ -200,6 +200,7 @@ def test_inception_extractor_features_logits_and_preprocessing(random_inception)
     assert f.input_size == (3, 299, 299) and f.sample_shape == (1, 28, 28) and f.extractor == "inception_v3_fid"
     feats = torch.tensor(f.features)
     assert torch.allclose(torch.tensor(f.logits), feats @ random_inception.fc.weight.T, rtol=1e-4, atol=1e-3)
+    assert len(ext.fingerprint()) == 64  # batch-norm counters are 0-d tensors: hashed too
     prepared = ext.prepare(x)
     assert prepared.shape == (2, 3, 299, 299) and torch.equal(prepared[:, 0], prepared[:, 2])  # grey -> 3 channels
     assert prepared.min() >= -1 and prepared.max() <= 127 / 128  # (x - 128) / 128 as the TF graph

@@ -46,7 +46,7 @@ def data_hash(data: torch.Tensor) -> str:
     """sha256 of a tensor's dtype, shape and bytes."""
     t = data.detach().cpu().contiguous()
     h = hashlib.sha256(f"{t.dtype}:{tuple(t.shape)}:".encode())
-    h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
     return h.hexdigest()
 
 
