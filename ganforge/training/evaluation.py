@@ -109,13 +109,13 @@ class PeriodicEvaluation(Evaluate):
         self.history = sorted(by_step.items())
 
     def run(self, trainer: "Trainer", step: int) -> None:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             out = self.fn(trainer.gan)
         except Exception as exc:  # evaluation must not kill a long training run
             warnings.warn(f"evaluation at step {step} failed: {type(exc).__name__}: {exc}", stacklevel=2)
             return
-        seconds = time.perf_counter() - t0
+        seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
         self.seconds += seconds
         if isinstance(out, dict):
             records = [out] if "values" in out else [{"metric": "custom", "values": dict(out)}]
@@ -129,7 +129,7 @@ class PeriodicEvaluation(Evaluate):
         self.last_values, self.last_step = values, step
         self.last = {f"{self.prefix}{k}": v for k, v in values.items()}
         self.history.append((step, values))
-        trainer.log_scalars(step, {**self.last, f"{self.prefix}seconds": seconds})
+        trainer.log_scalars(step, {**self.last, f"{self.prefix}seconds": seconds, f"{self.prefix}cpu_seconds": cpu_seconds})
         if trainer.run_dir is not None:
             append_results(trainer.run_dir / self.results_file, records)
 
