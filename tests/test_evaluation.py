@@ -235,3 +235,16 @@ def test_conditional_runs_are_scored_for_the_labels_they_were_asked_for(tmp_path
     assert 0 <= records[1]["values"]["cond_acc"] <= 1 and records[1]["extractor"] == "digits8"
     again = evaluate_run(tmp_path / "run", metrics="cond_acc", n=30, write=False)
     assert again[0]["n_fake"] == 30
+
+
+def test_mixture_samples_get_mode_coverage_and_raw_feature_metrics(tmp_path, capsys):
+    from ganforge.data import load_dataset
+
+    ring = load_dataset("ring8", n=800, seed=1)
+    np.save(tmp_path / "fake.npy", ring.data[:400].numpy())
+    assert main(["evaluate", "--real", "ring8", "--fake", str(tmp_path / "fake.npy"),
+                 "--metrics", "mode_coverage,fid", "--out", str(tmp_path / "r.jsonl")]) == 0
+    cover, fid = read_results(tmp_path / "r.jsonl")
+    assert cover["values"]["modes_covered"] == 8 and cover["n_fake"] == 400
+    assert cover["values"]["high_quality"] > 0.95  # real samples: P(r < 3 std) = 1 - exp(-4.5) in 2-D
+    assert fid["extractor"] == "identity" and fid["values"]["fid"] < 0.01

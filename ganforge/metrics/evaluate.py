@@ -76,7 +76,8 @@ def evaluate(fake: Any, real: Any = None, *, metrics: str | Sequence[str] = "fid
                               "(a conditional generator, or --fake data with labels)")
         if kind == "mixture" and mixture is None:
             raise ConfigError(f"metric {n} applies to the Gaussian-mixture data sets (ring8, grid25, gaussian1d)")
-        if kind in ("paired", "mixture", "custom") and isinstance(fake_s, Features):
+        if kind in ("paired", "mixture", "custom") and isinstance(fake_s, Features) or (
+                kind == "paired" and isinstance(real_s, Features)):
             raise ConfigError(f"metric {n} needs samples, not features")
         if kind == "custom":
             raise ConfigError(f"metric {n} cannot be run by evaluate(); call ganforge.metrics.get_metric({n!r})")
