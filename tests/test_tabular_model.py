@@ -176,7 +176,7 @@ def test_parse_duration_rejects_nonsense(text):
 @pytest.mark.parametrize("kwargs, message", [
     ({"epochs": 0}, "epochs must be a positive integer"),
     ({"batch_size": 55, "pack": 10}, "multiple of pack"),
-    ({"discrete": "argmax"}, "discrete must be"),
+    ({"discrete": "hardmax"}, "discrete must be"),
     ({"precision": "fp8"}, "precision must be"),
     ({"time_budget": "soon"}, "cannot read the time budget"),
 ])
@@ -219,6 +219,25 @@ def test_sampled_one_hots_follow_the_softmax():
     logits = torch.tensor([[1.0, 0.0, -1.0]]).repeat(100_000, 1)
     freq = act(logits, "sample", generator=torch.Generator().manual_seed(0)).mean(0)
     assert torch.allclose(freq, logits[0].softmax(0), atol=0.01)
+
+
+def test_argmax_mode_takes_every_category_from_the_latent_vector():
+    act = SpanActivation([(0, 1, "tanh"), (1, 3, "softmax")])
+    raw = torch.randn(50, 4, requires_grad=True)
+    hard = act(raw, "argmax")
+    assert torch.equal(hard[:, 1:].argmax(1), raw[:, 1:].argmax(1))
+    st = act(raw, "argmax_straight_through", tau=0.5)
+    assert torch.equal(st, hard)
+    (st[:, 1:] * torch.randn(50, 3)).sum().backward()
+    assert raw.grad[:, 1:].abs().sum() > 0  # the softmax's gradient flows through the hard one-hot
+
+
+def test_generator_output_layer_can_run_in_float32_under_bf16_autocast():
+    g = TabularGenerator(4, 2, 3, (8,))
+    z, cond = torch.randn(5, 4), torch.zeros(5, 2)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert g(z, cond).dtype == torch.bfloat16
+        assert g(z, cond, float32_output=True).dtype == torch.float32
 
 
 def test_spans_must_tile_the_row():

@@ -29,7 +29,14 @@ from ganforge.losses import gradient_penalty, r1_penalty
 from ganforge.nets import unwrap
 from ganforge.nets.tabular import SpanActivation
 
-__all__ = ["ConditionalRows", "ConditionalTabularGAN", "condition_frequencies"]
+__all__ = ["ConditionalRows", "ConditionalTabularGAN", "DISCRETE_MODES", "condition_frequencies"]
+
+#: ``discrete`` setting -> (SpanActivation mode in training, in sampling).
+DISCRETE_MODES = {
+    "gumbel": ("gumbel", "sample"),
+    "straight_through": ("straight_through", "sample"),
+    "argmax": ("argmax_straight_through", "argmax"),
+}
 
 
 def condition_frequencies(x: np.ndarray | Tensor, condition_spans: Sequence[tuple[int, int]]) -> list[list[float]]:
@@ -101,8 +108,12 @@ class ConditionalTabularGAN(GAN):
         condition_freqs: per condition column, the training share of each category; unconditional
             sampling draws a column uniformly and a category with these shares, as CTGAN does.
         latent_dim: noise size.
-        discrete: how G's one-hot blocks are made differentiable in training: ``"gumbel"``
-            (Gumbel-softmax, CTGAN) or ``"straight_through"`` (hard one-hot forward).
+        discrete: how G's one-hot blocks are made in training and sampling: ``"gumbel"``
+            (Gumbel-softmax in training, as CTGAN; a category drawn from the softmax in sampling),
+            ``"straight_through"`` (a hard one-hot of a Gumbel-max draw forward, the Gumbel-softmax
+            gradient backward; drawn in sampling) or ``"argmax"`` (straight-through without noise:
+            the one-hot of the arg-max, so every category comes from the latent vector, and the
+            arg-max in sampling too).
         tau: Gumbel-softmax temperature.
         condition_weight: weight of the conditional cross-entropy in G's loss.
         loss, penalty, penalty_weight, n_critic, pack, ...: as :class:`ganforge.gans.GAN`.
@@ -129,8 +140,8 @@ class ConditionalTabularGAN(GAN):
     ) -> None:
         super().__init__(generator, discriminator, latent_dim, loss=loss, penalty=penalty,
                          penalty_weight=penalty_weight, n_critic=n_critic, pack=pack, **kwargs)
-        if discrete not in ("gumbel", "straight_through"):
-            raise ValueError(f"discrete must be gumbel or straight_through; got {discrete!r}")
+        if discrete not in DISCRETE_MODES:
+            raise ValueError(f"discrete must be one of {', '.join(DISCRETE_MODES)}; got {discrete!r}")
         if not tau > 0:
             raise ValueError(f"tau must be > 0; got {tau}")
         self.activation = SpanActivation(spans)
@@ -179,7 +190,7 @@ class ConditionalTabularGAN(GAN):
     def _generate(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
         cond = self.condition_vector(batch["column"], batch["category"])
         raw = self.generator(self.sample_latent(cond.shape[0], device=cond.device), cond)
-        return raw, self.activation(raw, self.discrete, self.tau), cond
+        return raw, self.activation(raw, DISCRETE_MODES[self.discrete][0], self.tau), cond
 
     def discriminator_step(self, batch: dict[str, Tensor], step: int) -> StepOutput:
         """D's loss on real rows and fresh fakes, each next to its condition vector, plus its penalty."""
@@ -230,13 +241,14 @@ class ConditionalTabularGAN(GAN):
     def sample(self, n: int, *, column: Tensor | None = None, category: Tensor | None = None,
                force: Sequence[tuple[int, int, int]] = (), z: Tensor | None = None,
                generator: torch.Generator | None = None, averaged: bool = True,
-               batch_size: int = 10_000) -> Tensor:
+               batch_size: int = 10_000, dtype: torch.dtype = torch.float32) -> Tensor:
         """``n`` transformed rows (float32, one-hot blocks hard), in eval mode with the EMA G if any.
 
         ``column``/``category`` (``(n,)`` each) give every row's condition; by default they are
         drawn as in training's marginals (:meth:`draw_conditions`). ``force`` lists
         ``(start, width, index)``: that block is set to the one-hot of ``index`` in every row, so a
-        conditioned column takes exactly the asked-for value.
+        conditioned column takes exactly the asked-for value. ``dtype=torch.bfloat16`` runs the
+        generator's hidden layers under bf16 autocast (its output layer stays float32).
         """
         net = self.averaged.get("generator") if averaged else None
         net = unwrap(net if net is not None else self.generator)
@@ -252,8 +264,9 @@ class ConditionalTabularGAN(GAN):
             for lo in range(0, n, batch_size):
                 sl = slice(lo, min(n, lo + batch_size))
                 cond = self.condition_vector(column[sl], category[sl])
-                raw = net(z[sl], cond)
-                out.append(self.activation(raw, "sample", generator=generator))
+                with torch.autocast(device_type=device.type, dtype=dtype, enabled=dtype != torch.float32):
+                    raw = net(z[sl], cond, float32_output=True)
+                out.append(self.activation(raw, DISCRETE_MODES[self.discrete][1], generator=generator))
             x = torch.cat(out) if out else torch.zeros(0, self.activation.dim, device=device)
             for start, width, index in force:
                 x[:, start:start + width] = 0.0

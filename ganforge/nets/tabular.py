@@ -19,9 +19,12 @@ from torch import Tensor, nn
 __all__ = ["SpanActivation", "TabularDiscriminator", "TabularGenerator", "ACTIVATION_MODES"]
 
 #: How :class:`SpanActivation` treats softmax blocks: ``gumbel`` (Gumbel-softmax, soft, as CTGAN),
-#: ``straight_through`` (a hard one-hot forward with the Gumbel-softmax gradient), ``softmax``
-#: (plain probabilities) and ``sample`` (a hard one-hot drawn from the block's distribution).
-ACTIVATION_MODES = ("gumbel", "straight_through", "softmax", "sample")
+#: ``straight_through`` (a hard one-hot of a Gumbel-max draw forward, the Gumbel-softmax gradient
+#: backward), ``argmax_straight_through`` (the same without noise: the one-hot of the arg-max
+#: forward, ``softmax(logits / tau)``'s gradient backward), ``softmax`` (plain probabilities),
+#: ``sample`` (a hard one-hot drawn from the block's distribution) and ``argmax`` (the one-hot of
+#: the arg-max, no randomness).
+ACTIVATION_MODES = ("gumbel", "straight_through", "argmax_straight_through", "softmax", "sample", "argmax")
 
 class _Residual(nn.Module):
     """``cat([relu(bn(linear(x))), x])`` -- CTGAN's residual layer (the input is carried along)."""
@@ -56,9 +59,16 @@ class TabularGenerator(nn.Module):
         self.body = nn.Sequential(*layers)
         self.out = nn.Linear(d, out_dim)
 
-    def forward(self, z: Tensor, cond: Tensor | None = None) -> Tensor:
+    def forward(self, z: Tensor, cond: Tensor | None = None, *, float32_output: bool = False) -> Tensor:
+        """Raw outputs; ``float32_output`` runs the output layer in float32 even under bf16 autocast
+        (for sampling: continuous values are tanh of these numbers, and bf16's 8-bit mantissa would
+        put them on a lattice; in training the critic sees bf16 anyway, so it is not worth the time)."""
         x = z if cond is None or cond.shape[1] == 0 else torch.cat([z, cond.to(z.dtype)], dim=1)
-        return self.out(self.body(x))
+        h = self.body(x)
+        if not float32_output:
+            return self.out(h)
+        with torch.autocast(device_type=h.device.type, enabled=False):
+            return self.out(h.float())
 
 
 class TabularDiscriminator(nn.Module):
@@ -162,6 +172,11 @@ class SpanActivation(nn.Module):
             logits = raw[:, self.soft_idx]
             if mode == "softmax":
                 parts.append(self._segment_softmax(logits))
+            elif mode == "argmax":
+                parts.append(self._hard(logits))
+            elif mode == "argmax_straight_through":
+                soft = self._segment_softmax(logits / tau)
+                parts.append(self._hard(logits) - soft.detach() + soft)
             else:
                 # + Gumbel(0, 1) noise, -log(-log(U)); torch.rand is several times faster than exponential_
                 u = torch.rand(logits.shape, device=logits.device, generator=generator)
