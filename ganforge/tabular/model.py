@@ -27,7 +27,7 @@ import torch
 
 from ganforge.config import ConfigError, TrainConfig
 from ganforge.data.errors import DataError
-from ganforge.gans.tabular import ConditionalRows, ConditionalTabularGAN, condition_frequencies
+from ganforge.gans.tabular import DISCRETE_MODES, ConditionalRows, ConditionalTabularGAN, condition_frequencies
 from ganforge.nets import unwrap
 from ganforge.nets.tabular import TabularDiscriminator, TabularGenerator
 from ganforge.tabular.transformer import TabularTransformer
@@ -78,7 +78,8 @@ class TabularGAN:
         device: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``...
         precision: ``"fp32"``, ``"bf16"`` (autocast) or ``"auto"`` (bf16 where the hardware has it).
         verbose: print the detected column kinds and show a progress bar.
-        discrete: ``"gumbel"`` or ``"straight_through"`` outputs for one-hot blocks.
+        discrete: how one-hot blocks are generated: ``"gumbel"``, ``"straight_through"`` or
+            ``"argmax"`` (see :class:`~ganforge.gans.tabular.ConditionalTabularGAN`).
         loss, penalty, penalty_weight, pack, n_critic: the adversarial objective and critic.
         latent_dim, generator_dims, discriminator_dims, discriminator_dropout: the networks.
         lr_g, lr_d, betas, ema: the optimisers and the EMA of G's weights (0: none).
@@ -178,8 +179,8 @@ class TabularGAN:
         if self.batch_size % self.pack:
             raise ConfigError(f"batch_size ({self.batch_size}) must be a multiple of pack ({self.pack})")
         parse_duration(self.time_budget)
-        if self.discrete not in ("gumbel", "straight_through"):
-            raise ConfigError(f"discrete must be 'gumbel' or 'straight_through'; got {self.discrete!r}")
+        if self.discrete not in DISCRETE_MODES:
+            raise ConfigError(f"discrete must be one of {', '.join(map(repr, DISCRETE_MODES))}; got {self.discrete!r}")
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ConfigError(f"precision must be 'auto', 'bf16' or 'fp32'; got {self.precision!r}")
         if not (self.device == "auto" or self.device == "cpu" or str(self.device).startswith("cuda")):
@@ -314,8 +315,17 @@ class TabularGAN:
             pairs = torch.tensor(cond, dtype=torch.long, device=device)
             pick = torch.randint(len(cond), (n,), device=device, generator=generator)
             column, category = pairs[pick, 0], pairs[pick, 1]
-        x = gan.sample(n, column=column, category=category, force=force, generator=generator)
+        x = gan.sample(n, column=column, category=category, force=force, generator=generator,
+                       dtype=self._dtype(device))
         return tr.inverse_transform(x.cpu().numpy(), seed=int(seed))
+
+    def _dtype(self, device: torch.device) -> torch.dtype:
+        """The sampling precision: ``precision`` resolved for ``device`` (bf16 only where it is native)."""
+        from ganforge.training.runtime import resolve_precision
+
+        if self.precision == "auto":
+            return resolve_precision("auto", device)
+        return torch.bfloat16 if self.precision == "bf16" else torch.float32
 
     # -- persistence -----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
