@@ -243,3 +243,50 @@ def test_label_file_formats(tmp_path):
         read_label_file(tmp_path / "missing.txt", 1)
     with pytest.raises(DataError, match="has its own labels"):
         load_dataset("digits", labels=tmp_path / "order.csv")
+
+
+# -- tables: TabularGAN's exact conditional sampling -------------------------------------------------
+TABLE_FIT = ["--set", "tabular.epochs=2", "--set", "tabular.batch_size=50", "--set", "tabular.verbose=false",
+             "--set", "tabular.device=cpu"]
+
+
+@pytest.fixture
+def table(tmp_path):
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"age": rng.normal(40, 10, 200).round(1), "city": rng.choice(["a", "b", "c"], 200),
+                       "label": ["common"] * 170 + ["rare"] * 30})
+    path = tmp_path / "people.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_a_table_is_rebalanced_with_exact_conditional_samples(tmp_path, table, capsys):
+    import pandas as pd
+
+    out = tmp_path / "balanced.csv"
+    assert main(["augment", str(table), "--out", str(out), "--balance", "--target", "label",
+                 "--train-out", str(tmp_path / "model"), *TABLE_FIT]) == 0
+    df = pd.read_csv(out)
+    assert list(df.columns) == ["age", "city", "label", "synthetic"]
+    assert df["label"].value_counts().to_dict() == {"common": 170, "rare": 170}
+    synthetic = df[df["synthetic"]]
+    assert len(synthetic) == 140 and (synthetic["label"] == "rare").all()  # every synthetic row has its class
+    assert df[~df["synthetic"]].drop(columns="synthetic").equals(pd.read_csv(table))  # real rows unchanged
+    summary = json.loads(Path(f"{out}.manifest.json").read_text())
+    assert summary["method"] == "tabular" and summary["synthetic"] == 140
+    # The saved model is reused.
+    assert main(["augment", str(table), "--out", str(tmp_path / "more.csv"), "--per-class", "200", "--target",
+                 "label", "--run", str(tmp_path / "model")]) == 0
+    assert pd.read_csv(tmp_path / "more.csv")["label"].value_counts().to_dict() == {"common": 200, "rare": 200}
+
+
+def test_table_errors(tmp_path, table, capsys):
+    for args, match in [([], "--target COLUMN is needed"), (["--target", "colour"], "no column 'colour'"),
+                        (["--target", "label", "--method", "cgan"], "is a table: use --method tabular"),
+                        (["--target", "label", "--set", "tabular.speed=3"], "--set tabular.*"),
+                        (["--target", "city", "--set", "train.steps=3"], "takes tabular.<setting> keys")]:
+        assert main(["augment", str(table), "--out", str(tmp_path / "o.csv"), "--balance", *args]) == 2
+        assert match in capsys.readouterr().err
+        assert not (tmp_path / "o.csv").exists()

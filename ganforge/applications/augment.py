@@ -10,6 +10,9 @@ images are synthetic and, for DAGAN, which real image each was varied from.
   the class's label: new images from what the GAN learnt of the class.
 * ``--method dagan`` asks a DAGAN for variations of the class's own real images, each real
   image used in turn: it needs no training on the class, so it also serves rare classes.
+* ``--method tabular`` (the default and only method for a CSV or Parquet table) fits a
+  :class:`ganforge.tabular.TabularGAN` and tops every class of ``--target COLUMN`` up with its exact
+  conditional sampling, ``sample(n, conditions={target: value})``.
 
 The output appears whole or not at all: it is written into a temporary sibling folder and
 renamed into place at the end.
@@ -43,7 +46,7 @@ from ganforge.nets import DCGAN_SIZES, unwrap
 __all__ = ["LabelledImages", "METHODS", "add_commands", "augment", "load_labelled", "plan_additions",
            "synthesize", "write_augmented"]
 
-METHODS = ("cgan", "dagan")
+METHODS = ("cgan", "dagan", "tabular")
 #: The preset a new run starts from, by method and image size (8 px: the digits presets).
 DEFAULT_PRESETS = {("cgan", 8): "digits-cgan", ("cgan", None): "mnist-projection",
                    ("dagan", 8): "digits-dagan", ("dagan", None): "mnist-dagan"}
@@ -299,8 +302,8 @@ def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = 
             run: str | None = None, train_out: str | None = None, preset: str | None = None,
             overrides: Sequence[dict[str, Any]] = (), seed: int = 0, fmt: str = "auto") -> dict[str, Any]:
     """Load, plan, get a GAN (train or reuse), generate and write; returns the manifest summary."""
-    if method not in METHODS:
-        raise ConfigError(f"--method must be cgan or dagan; got {method!r}")
+    if method not in ("cgan", "dagan"):
+        raise ConfigError(f"--method for images must be cgan or dagan; got {method!r}")
     if run is not None and (any(overrides) or preset or train_out):
         raise ConfigError("--set, --preset and --train-out configure a new run; they do not apply with --run")
     data = load_labelled(source, labels, image_size)
@@ -319,6 +322,78 @@ def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = 
     return json.loads((out / "manifest.json").read_text())
 
 
+# -- tables ------------------------------------------------------------------------------------
+def is_table(source: str | os.PathLike) -> bool:
+    """A file that is not an ``.npy``/``.npz`` array: read as a table (CSV, TSV, Parquet, compressed text)."""
+    path = Path(source).expanduser()
+    return path.is_file() and path.suffix.lower() not in (".npy", ".npz")
+
+
+def augment_table(source: str | os.PathLike, out: str | os.PathLike, *, target: str | None,
+                  per_class: int | None = None, balance: bool = False, run: str | None = None,
+                  train_out: str | None = None, overrides: Sequence[dict[str, Any]] = (),
+                  seed: int = 0) -> dict[str, Any]:
+    """Re-balance a table by its ``target`` column with a TabularGAN's exact conditional sampling.
+
+    ``run`` is a saved TabularGAN folder to reuse; otherwise one is fitted with the settings under
+    ``tabular.`` in ``overrides`` (e.g. ``{"tabular": {"epochs": 50}}``) and saved to ``train_out``
+    when given. Writes ``out`` (CSV or Parquet by its suffix: the real rows, then the synthetic
+    ones, with a boolean ``synthetic`` column appended) and ``out.manifest.json``, each atomically.
+    """
+    import pandas as pd
+
+    from ganforge.io import write_json
+    from ganforge.tabular import TabularGAN, read_table, write_table
+
+    if not target:
+        raise ConfigError("--target COLUMN is needed for a table: the class column to re-balance")
+    out = Path(out).expanduser()
+    if out.exists():
+        raise ConfigError(f"{out} already exists; choose a new --out")
+    df = read_table(source)
+    if target not in df.columns:
+        raise DataError(f"{source}: no column {target!r}; columns: {', '.join(map(str, df.columns))}")
+    if "synthetic" in df.columns:
+        raise DataError(f"{source} already has a column 'synthetic', which the output uses to mark synthetic rows")
+    values = df[target].value_counts(dropna=True)
+    if len(values) < 2:
+        raise DataError(f"{source}: column {target!r} has {len(values)} class(es); re-balancing needs at least two")
+    additions = plan_additions(values.tolist(), per_class=per_class, balance=balance)
+    if run is not None:
+        if any(overrides) or train_out:
+            raise ConfigError("--set and --train-out configure a new model; they do not apply with --run")
+        model = TabularGAN.load(run)
+        if target not in model.columns_:
+            raise ConfigError(f"--run {run} was fitted on a table without the column {target!r}")
+    else:
+        settings: dict[str, Any] = {"seed": seed}
+        for o in overrides:
+            unknown = set(o) - {"tabular"}
+            if unknown:
+                raise ConfigError(f"--set for a table takes tabular.<setting> keys; got {', '.join(sorted(unknown))}")
+            settings.update(o.get("tabular", {}))
+        try:
+            model = TabularGAN(**settings)
+        except TypeError as exc:
+            raise ConfigError(f"--set tabular.*: {exc}") from None
+        model.fit(df, discrete_columns=[target])
+        if train_out is not None:
+            model.save(train_out)
+    parts = [df.assign(synthetic=False)]
+    for k, (value, m) in enumerate(zip(values.index, additions)):
+        if m:
+            parts.append(model.sample(m, conditions={target: value}, seed=seed + k).assign(synthetic=True))
+    result = pd.concat(parts, ignore_index=True)
+    write_table(result, out)
+    counts = result.groupby(target)["synthetic"].agg(["size", "sum"])
+    summary = {"method": "tabular", "input": os.fspath(source), "target": target, "run": run or train_out,
+               "seed": seed, "rows": len(result), "synthetic": int(result["synthetic"].sum()),
+               "classes": [{"name": str(v), "real": int(r["size"] - r["sum"]), "synthetic": int(r["sum"]),
+                            "total": int(r["size"])} for v, r in counts.iterrows()]}
+    write_json(Path(f"{out}.manifest.json"), summary)
+    return summary
+
+
 # -- command line ------------------------------------------------------------------------------
 def add_commands(subparsers: Any) -> None:
     """Add ``ganforge augment`` to the CLI."""
@@ -327,13 +402,15 @@ def add_commands(subparsers: Any) -> None:
         description="Train (or reuse with --run) a conditional GAN or DAGAN on a labelled data set and write it "
                     "enlarged (--per-class N) or re-balanced (--balance), with a manifest of the synthetic samples.")
     p.add_argument("data", help="a folder with one sub-folder per class, an .npz with images and labels, .npy images "
-                                "or a flat folder with --labels, or a built-in (mnist, digits)")
-    p.add_argument("--out", required=True, help="the new data set: a folder of class folders or of data.npz")
+                                "or a flat folder with --labels, a built-in (mnist, digits), or a table (CSV, Parquet)")
+    p.add_argument("--out", required=True, help="the new data set: a folder (images) or a .csv/.parquet file (tables)")
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--balance", action="store_true", help="top every class up to the size of the largest")
     how.add_argument("--per-class", type=int, metavar="N", help="top every class up to N samples")
-    p.add_argument("--method", choices=METHODS, default="cgan",
-                   help="cgan: sample a class-conditional GAN; dagan: vary the class's real images (default cgan)")
+    p.add_argument("--method", choices=METHODS, default=None,
+                   help="images: cgan (default) samples a class-conditional GAN, dagan varies the class's real "
+                        "images; tables: tabular (TabularGAN's exact conditional sampling)")
+    p.add_argument("--target", default=None, metavar="COLUMN", help="tables: the class column to re-balance")
     p.add_argument("--labels", default=None, metavar="FILE",
                    help="label file (.txt, .npy, .csv) for .npy images or an image folder without class sub-folders")
     p.add_argument("--run", default=None, metavar="RUN", help="reuse this trained run instead of training")
@@ -351,14 +428,27 @@ def add_commands(subparsers: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     overrides = [parse_set(args.set)] if args.set else []
-    summary = augment(args.data, args.out, method=args.method, per_class=args.per_class, balance=args.balance,
-                      labels=args.labels, image_size=args.image_size, run=args.run, train_out=args.train_out,
-                      preset=args.preset, overrides=overrides, seed=args.seed, fmt=args.format)
+    table = is_table(args.data)
+    method = args.method or ("tabular" if table else "cgan")
+    if table != (method == "tabular"):
+        raise ConfigError(f"{args.data} is a table: use --method tabular (or leave --method out)" if table
+                          else "--method tabular is for tables (CSV, TSV or Parquet files)")
+    if table:
+        summary = augment_table(args.data, args.out, target=args.target, per_class=args.per_class,
+                                balance=args.balance, run=args.run, train_out=args.train_out, overrides=overrides,
+                                seed=args.seed)
+    else:
+        if args.target:
+            raise ConfigError("--target applies to tables; image labels come from class folders, the .npz or --labels")
+        summary = augment(args.data, args.out, method=method, per_class=args.per_class, balance=args.balance,
+                          labels=args.labels, image_size=args.image_size, run=args.run, train_out=args.train_out,
+                          preset=args.preset, overrides=overrides, seed=args.seed, fmt=args.format)
     width = max(5, *(len(c["name"]) for c in summary["classes"]))
     print(f"{'class':<{width}}  {'real':>7}  {'synthetic':>9}  {'total':>7}")
     for c in summary["classes"]:
         if c["real"] or c["synthetic"]:
             print(f"{c['name']:<{width}}  {c['real']:>7}  {c['synthetic']:>9}  {c['total']:>7}")
     run = f" (generator: {summary['run']})" if summary.get("run") else ""
-    print(f"wrote {args.out}: {summary['synthetic']} synthetic of {summary['images']} images{run}")
+    print(f"wrote {args.out}: {summary['synthetic']} synthetic of {summary.get('images', summary.get('rows'))} "
+          f"samples{run}")
     return 0
