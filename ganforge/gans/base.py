@@ -142,8 +142,10 @@ class GAN(nn.Module):
         with torch.set_grad_enabled(keep):
             fake = self.generator(self.sample_latent(real.shape[0]))
         self._fake = fake if keep else None
-        real_in = self.judge_input(real, step)
-        fake_in = self.judge_input(fake.detach(), step)
+        return self.judge(self.judge_input(real, step), self.judge_input(fake.detach(), step))
+
+    def judge(self, real_in: Tensor, fake_in: Tensor) -> StepOutput:
+        """D's adversarial loss on prepared real and fake inputs, plus its penalty (shared by GAN types)."""
         if self.penalty == "r1":
             real_in = real_in.detach().requires_grad_(True)
         real_logits = self.discriminator(real_in)

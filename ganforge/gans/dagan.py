@@ -21,7 +21,6 @@ from torch import Tensor, nn
 
 from ganforge.data import DataError
 from ganforge.gans.base import GAN, StepOutput, frozen
-from ganforge.gans.conditional import penalty_term
 from ganforge.nets import unwrap
 
 __all__ = ["DAGAN"]
@@ -115,17 +114,8 @@ class DAGAN(GAN):
         with torch.set_grad_enabled(keep):
             fake = self.generator(x, self.sample_latent(x.shape[0]))
         self._fake = fake if keep else None
-        real_in = self.judge_input(self.pairs(x, partner), step)
-        fake_in = self.judge_input(self.pairs(x, fake.detach()), step)
-        if self.penalty == "r1":
-            real_in = real_in.detach().requires_grad_(True)
-        real_logits = self.discriminator(real_in)
-        fake_logits = self.discriminator(fake_in)
-        adv = self.loss.d_loss(real_logits, fake_logits, real_target=self.real_target)
-        out = {"d_loss": adv.detach(), "d_real": real_logits.detach().float().mean(),
-               "d_fake": fake_logits.detach().float().mean()}
-        out["loss"] = adv + penalty_term(self, self.discriminator, real_in, fake_in, real_logits, out)
-        return out
+        return self.judge(self.judge_input(self.pairs(x, partner), step),
+                          self.judge_input(self.pairs(x, fake.detach()), step))
 
     def generator_step(self, batch: tuple[Tensor, Tensor, Tensor], step: int) -> StepOutput:
         """G's loss: D's verdict on ``(x, G(x, z))`` (the D step's fakes when n_critic == 1)."""

@@ -25,7 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from ganforge.gans.base import GAN, StepOutput, frozen
-from ganforge.losses import gradient_penalty, r1_penalty
+
 from ganforge.nets import unwrap
 from ganforge.nets.tabular import SpanActivation
 
@@ -198,26 +198,8 @@ class ConditionalTabularGAN(GAN):
         with torch.set_grad_enabled(keep):
             raw, fake, cond = self._generate(batch)
         self._fake = (raw, fake, cond) if keep else None
-        real_in = self.judge_input(torch.cat([batch["real"], cond], 1), step)
-        fake_in = self.judge_input(torch.cat([fake.detach(), cond], 1), step)
-        if self.penalty == "r1":
-            real_in = real_in.detach().requires_grad_(True)
-        real_logits = self.discriminator(real_in)
-        fake_logits = self.discriminator(fake_in)
-        adv = self.loss.d_loss(real_logits, fake_logits, real_target=self.real_target)
-        out = {"d_loss": adv.detach(), "d_real": real_logits.detach().float().mean(),
-               "d_fake": fake_logits.detach().float().mean()}
-        loss = adv
-        if self.penalty == "gradient_penalty":
-            pen = gradient_penalty(self.discriminator, real_in, fake_in)
-            loss = loss + self.penalty_weight * pen
-            out["penalty"] = pen.detach()
-        elif self.penalty == "r1":
-            pen = r1_penalty(real_logits, real_in)
-            loss = loss + 0.5 * self.penalty_weight * pen
-            out["penalty"] = pen.detach()
-        out["loss"] = loss
-        return out
+        return self.judge(self.judge_input(torch.cat([batch["real"], cond], 1), step),
+                          self.judge_input(torch.cat([fake.detach(), cond], 1), step))
 
     def generator_step(self, batch: dict[str, Tensor], step: int) -> StepOutput:
         """G's loss: D's verdict on conditioned fakes plus the cross-entropy of the asked-for category."""
