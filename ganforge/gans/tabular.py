@@ -135,7 +135,7 @@ class ConditionalTabularGAN(GAN):
         penalty: str | None = "gradient_penalty",
         penalty_weight: float = 10.0,
         n_critic: int = 1,
-        pack: int = 10,
+        pack: int = 1,
         **kwargs: Any,
     ) -> None:
         super().__init__(generator, discriminator, latent_dim, loss=loss, penalty=penalty,

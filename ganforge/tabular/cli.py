@@ -103,7 +103,7 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--out", required=True, help="model folder to write (must not exist yet)")
     p.add_argument("--discrete", default=None, metavar="A,B",
                    help="columns to treat as discrete, besides the detected ones")
-    p.add_argument("--epochs", type=int, default=None, help="passes over the table (default 300)")
+    p.add_argument("--epochs", type=int, default=None, help="passes over the table (default 100)")
     p.add_argument("--time-budget", default=None, metavar="DURATION",
                    help="train until this much time has passed, e.g. 90s, 3m, 1h (instead of --epochs)")
     p.add_argument("--seed", type=int, default=0)

@@ -41,6 +41,8 @@ VERSION = 1
 WEIGHTS = "model.safetensors"
 META = "model.json"
 
+DEFAULT_EPOCHS = 100
+SAMPLE_CHUNK = 1024  # rows per generator pass in sample(): as fast as 10,000 at once, with a lower peak of memory
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
 
 
@@ -68,9 +70,19 @@ def parse_duration(value: str | float | int | None) -> float | None:
 class TabularGAN:
     """Synthetic tables in the scikit-learn spirit: ``TabularGAN(...).fit(df).sample(n)``.
 
+    The defaults differ from CTGAN's where that measured better on UCI Adult (2 CPU cores, equal
+    numbers of steps, judged by ML-efficacy F1, gradient-boosted detection AUC and column shapes):
+    no PacGAN packing (``pack=1``: at 1,300 steps F1 0.60 against 0.24 with CTGAN's pack 10,
+    detection 0.92 against 0.99) and no dropout in the critic (same quality, and its Bernoulli
+    masks were a third of the step time); an EMA of G (shape score 0.96 against 0.90); bf16 where
+    the CPU or GPU has it natively (``precision="auto"``: the same quality at half the step time).
+    Kept from CTGAN after measuring the alternatives: WGAN-GP (non-saturating + R1: F1 0.56),
+    Gumbel-softmax outputs (straight-through and noise-free arg-max: no better), one critic step
+    per G step (two: the same F1 per second), batches of 500, learning rates 2e-4, G 256-256.
+
     Args:
         epochs: passes over the table (an epoch is ``len(df) // batch_size`` steps). ``None``:
-            300, or until ``time_budget`` when one is given.
+            100, or until ``time_budget`` when one is given.
         batch_size: rows per step (a multiple of ``pack``; lowered for tables smaller than it).
         time_budget: stop training after this long (seconds or ``"3m"``), counted from the start of
             ``fit`` (transformer included). With ``epochs`` too, whichever comes first.
@@ -95,23 +107,23 @@ class TabularGAN:
         time_budget: str | float | None = None,
         seed: int = 0,
         device: str = "auto",
-        precision: str = "fp32",
+        precision: str = "auto",
         verbose: bool = True,
         *,
         discrete: str = "gumbel",
         loss: str = "wasserstein",
         penalty: str = "gradient_penalty",
         penalty_weight: float = 10.0,
-        pack: int = 10,
+        pack: int = 1,
         n_critic: int = 1,
         latent_dim: int = 128,
         generator_dims: Sequence[int] = (256, 256),
         discriminator_dims: Sequence[int] = (256, 256),
-        discriminator_dropout: float = 0.5,
+        discriminator_dropout: float = 0.0,
         lr_g: float = 2e-4,
         lr_d: float = 2e-4,
         betas: Sequence[float] = (0.5, 0.9),
-        ema: float = 0.0,
+        ema: float = 0.995,
         tau: float = 0.2,
         condition_weight: float = 1.0,
         log_frequency: bool = True,
@@ -224,7 +236,7 @@ class TabularGAN:
         if n < batch_size:
             raise DataError(f"the table has {n} rows; at least pack={self.pack} are needed to train")
         steps_per_epoch = max(n // batch_size, 1)
-        epochs = self.epochs if self.epochs is not None else (None if budget is not None else 300)
+        epochs = self.epochs if self.epochs is not None else (None if budget is not None else DEFAULT_EPOCHS)
         steps = epochs * steps_per_epoch if epochs is not None else 10**9
 
         cond_spans = [(s.start, s.width) for s in transformer.condition_spans()]
@@ -316,7 +328,7 @@ class TabularGAN:
             pick = torch.randint(len(cond), (n,), device=device, generator=generator)
             column, category = pairs[pick, 0], pairs[pick, 1]
         x = gan.sample(n, column=column, category=category, force=force, generator=generator,
-                       dtype=self._dtype(device))
+                       dtype=self._dtype(device), batch_size=SAMPLE_CHUNK)
         return tr.inverse_transform(x.cpu().numpy(), seed=int(seed))
 
     def _dtype(self, device: torch.device) -> torch.dtype:
