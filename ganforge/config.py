@@ -347,13 +347,15 @@ def _check_eval(e: EvalConfig) -> None:
     _require(e.min_delta >= 0, f"eval.min_delta must be >= 0; got {e.min_delta}")
     if not e.every:
         return
-    from ganforge.metrics import available_metrics, metric_values
+    from ganforge.metrics import available_metrics, metric_inputs, metric_values
 
+    usable = [m for m in available_metrics() if metric_inputs(m) not in ("table", "custom")]
     names = [m.strip() for m in e.metrics.split(",") if m.strip()]
-    _require(bool(names), f"eval.metrics names no metric; choose from {', '.join(available_metrics())}")
+    _require(bool(names), f"eval.metrics names no metric; choose from {', '.join(usable)}")
     for name in names:
-        _require(name in available_metrics(),
-                 f"eval.metrics: unknown metric {name!r}; choose from {', '.join(available_metrics())}")
+        _require(name in available_metrics(), f"eval.metrics: unknown metric {name!r}; choose from {', '.join(usable)}")
+        _require(name in usable, f"eval.metrics: {name!r} does not apply to a training run; choose from "
+                                 f"{', '.join(usable)}")
     values = [v for name in names for v in metric_values(name)]
     _require(not e.monitor or e.monitor in values,
              f"eval.monitor: {e.monitor!r} is not a value of eval.metrics ({e.metrics}); choose from {', '.join(values)}")

@@ -92,6 +92,8 @@ def test_eval_config_trains_with_digits_fd_and_keeps_the_best(tmp_path, cache_di
 def test_eval_config_errors_name_the_key():
     with pytest.raises(ConfigError, match="eval.metrics: unknown metric 'fd'"):
         train({**tiny_image_config(), "eval": {"every": 2, "metrics": "fd"}})
+    with pytest.raises(ConfigError, match="eval.metrics: 'tabular_shape' does not apply to a training run"):
+        train({**tiny_image_config(), "eval": {"every": 2, "metrics": "tabular_shape"}})
     with pytest.raises(ConfigError, match="eval.monitor: 'precision' is not a value"):
         train({**tiny_image_config(), "eval": {"every": 2, "metrics": "fid", "monitor": "precision"}})
 

@@ -212,6 +212,9 @@ def test_registry_lists_every_metric_with_its_inputs_and_values():
     assert metric_values("pr") == ("precision", "recall") and metric_inputs("mode_coverage") == "mixture"
     with pytest.raises(ConfigError, match="unknown metric 'nope'.*fid"):
         parse_metrics("fid, nope")
+    assert metric_inputs("tabular_shape") == "table" and "membership_auc" in metric_values("tabular_dcr")
+    with pytest.raises(ConfigError, match="tabular_shape compares tables"):
+        evaluate(torch.zeros(4, 2), torch.zeros(4, 2), metrics="tabular_shape")
 
 
 def test_evaluate_extracts_once_and_returns_one_record_per_metric():

@@ -14,6 +14,7 @@ cond_acc        a classifier's agreement with the requested labels         fake,
 intra_fd        per-class Frechet distance (intra-FD) of a conditional G   custom (see docs)
 psnr, ssim      full-reference image quality                               pred, target
 mode_coverage   covered modes of a Gaussian mixture (VEEGAN/PacGAN)        samples, centres
+tabular_*       shape, pair trends, detection, utility, DCR of a table     real, synthetic
 ==============  =========================================================  ==================
 
 Feature metrics take samples or precomputed :class:`~ganforge.features.Features` plus
@@ -37,7 +38,7 @@ def register(name: str, *, inputs: str = "pair", values: tuple[str, ...] = ()
     ``inputs`` tells evaluators what the metric takes: ``"pair"`` (generated and reference
     samples or features), ``"fake"``, ``"labelled"`` (generated samples and their requested
     labels), ``"paired"`` (predicted and target images), ``"mixture"`` (samples and the mixture)
-    or ``"custom"`` (only callable directly). ``values`` names the numbers it returns.
+    ``"table"`` (real and synthetic DataFrames) or ``"custom"`` (only callable directly). ``values`` names the numbers it returns.
     """
 
     def add(fn: Callable[..., dict]) -> Callable[..., dict]:
@@ -85,6 +86,8 @@ HIGHER_IS_BETTER = frozenset({"precision", "recall", "density", "coverage", "is"
 
 def _load_builtin() -> None:
     from ganforge.metrics import classifier, conditional, frechet, image, kid, manifold, mode_coverage  # noqa: F401
+
+    from ganforge.tabular import report  # noqa: F401  (the tabular_* metrics)
 
     mode_coverage.mode_coverage.inputs = "mixture"  # samples plus the mixture's centres and std
     mode_coverage.mode_coverage.values = ("modes_covered", "high_quality")

@@ -79,6 +79,9 @@ def evaluate(fake: Any, real: Any = None, *, metrics: str | Sequence[str] = "fid
         if kind in ("paired", "mixture", "custom") and isinstance(fake_s, Features) or (
                 kind == "paired" and isinstance(real_s, Features)):
             raise ConfigError(f"metric {n} needs samples, not features")
+        if kind == "table":
+            raise ConfigError(f"metric {n} compares tables: use `ganforge tabular report` or "
+                              f"ganforge.metrics.get_metric({n!r})(real_df, synthetic_df)")
         if kind == "custom":
             raise ConfigError(f"metric {n} cannot be run by evaluate(); call ganforge.metrics.get_metric({n!r})")
     if isinstance(fake_s, torch.Tensor) and isinstance(real_s, torch.Tensor):
