@@ -11,7 +11,7 @@ override only what differs: usually the two step methods, ``sample`` and ``netwo
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import torch
 from torch import Tensor, nn
@@ -92,7 +92,7 @@ class GAN(nn.Module):
         self.real_target = 1.0 - label_smoothing
         self.instance_noise = instance_noise
         self.instance_noise_steps = instance_noise_steps
-        self.augment = DiffAugment(augment) if augment else None
+        self.diff_augment = DiffAugment(augment) if augment else None
         self.pack = pack
         self.averaged: dict[str, nn.Module] = {}  # EMA copies, filled in by the Trainer
         self._fake: Tensor | None = None  # the D step's fakes, reused by the G step when n_critic == 1
@@ -144,18 +144,24 @@ class GAN(nn.Module):
         self._fake = fake if keep else None
         return self.judge(self.judge_input(real, step), self.judge_input(fake.detach(), step))
 
-    def judge(self, real_in: Tensor, fake_in: Tensor) -> StepOutput:
-        """D's adversarial loss on prepared real and fake inputs, plus its penalty (shared by GAN types)."""
+    def judge(self, real_in: Tensor, fake_in: Tensor,
+              critic: Callable[[Tensor], Tensor] | None = None) -> StepOutput:
+        """D's adversarial loss on prepared real and fake inputs, plus its penalty (shared by GAN types).
+
+        ``critic`` maps D's input to its logits (default: the discriminator itself; conditional GANs
+        bind the labels). The penalty is taken through the same critic.
+        """
+        critic = critic or self.discriminator
         if self.penalty == "r1":
             real_in = real_in.detach().requires_grad_(True)
-        real_logits = self.discriminator(real_in)
-        fake_logits = self.discriminator(fake_in)
+        real_logits = critic(real_in)
+        fake_logits = critic(fake_in)
         adv = self.loss.d_loss(real_logits, fake_logits, real_target=self.real_target)
         out = {"d_loss": adv.detach(), "d_real": real_logits.detach().float().mean(),
                "d_fake": fake_logits.detach().float().mean()}
         loss = adv
         if self.penalty == "gradient_penalty":
-            pen = gradient_penalty(self.discriminator, real_in, fake_in)
+            pen = gradient_penalty(critic, real_in, fake_in)
             loss = loss + self.penalty_weight * pen
             out["penalty"] = pen.detach()
         elif self.penalty == "r1":
@@ -181,8 +187,8 @@ class GAN(nn.Module):
         sigma = self.noise_std(step)
         if sigma > 0:
             x = x + sigma * torch.randn_like(x)
-        if self.augment is not None:
-            x = self.augment(x)
+        if self.diff_augment is not None:
+            x = self.diff_augment(x)
         return self.packed(x)
 
     def packed(self, x: Tensor) -> Tensor:

@@ -23,28 +23,9 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ganforge.gans.base import GAN, StepOutput, frozen
-from ganforge.losses import gradient_penalty, r1_penalty
 from ganforge.nets import unwrap
 
-__all__ = ["ACGAN", "ConditionalGAN", "penalty_term"]
-
-
-def penalty_term(gan: GAN, discriminator: Callable[[Tensor], Tensor], real_in: Tensor, fake_in: Tensor,
-                 real_logits: Tensor, out: StepOutput) -> Tensor | float:
-    """``gan``'s penalty on D (weight included) as :class:`GAN` computes it, for D steps of subclasses.
-
-    ``discriminator`` maps D's input alone to logits (labels bound); ``real_logits`` were computed from
-    ``real_in`` (which requires grad for R1). Logs the raw penalty into ``out["penalty"]``.
-    """
-    if gan.penalty == "gradient_penalty":
-        pen = gradient_penalty(discriminator, real_in, fake_in)
-        out["penalty"] = pen.detach()
-        return gan.penalty_weight * pen
-    if gan.penalty == "r1":
-        pen = r1_penalty(real_logits, real_in)
-        out["penalty"] = pen.detach()
-        return 0.5 * gan.penalty_weight * pen
-    return 0.0
+__all__ = ["ACGAN", "ConditionalGAN"]
 
 
 class ConditionalGAN(GAN):
@@ -109,7 +90,7 @@ class ConditionalGAN(GAN):
             net.train(was_training)
 
     # -- the adversarial step -------------------------------------------------------------------
-    def judge(self, discriminator: Callable[..., Any], x: Tensor, y: Tensor) -> tuple[Tensor, Tensor | None]:
+    def critique(self, discriminator: Callable[..., Any], x: Tensor, y: Tensor) -> tuple[Tensor, Tensor | None]:
         """D's adversarial logits for ``(x, y)`` and its class logits (``None``: D does not classify)."""
         return discriminator(x, y), None
 
@@ -120,18 +101,15 @@ class ConditionalGAN(GAN):
         with torch.set_grad_enabled(keep):
             fake = self.generator(self.sample_latent(real.shape[0]), y)
         self._fake, self._fake_labels = (fake, y) if keep else (None, None)
-        real_in = self.judge_input(real, step)
-        fake_in = self.judge_input(fake.detach(), step)
-        if self.penalty == "r1":
-            real_in = real_in.detach().requires_grad_(True)
-        real_logits, real_classes = self.judge(self.discriminator, real_in, y)
-        fake_logits, fake_classes = self.judge(self.discriminator, fake_in, y)
-        adv = self.loss.d_loss(real_logits, fake_logits, real_target=self.real_target)
-        out = {"d_loss": adv.detach(), "d_real": real_logits.detach().float().mean(),
-               "d_fake": fake_logits.detach().float().mean()}
-        loss = adv + self.discriminator_extra(real_classes, fake_classes, y, out)
-        out["loss"] = loss + penalty_term(self, lambda x: self.judge(self.discriminator, x, y)[0], real_in, fake_in,
-                                          real_logits, out)
+        classes: list[Tensor | None] = []  # D's class logits on real, then fake inputs (AC-GAN)
+
+        def critic(x: Tensor) -> Tensor:
+            logits, class_logits = self.critique(self.discriminator, x, y)
+            classes.append(class_logits)
+            return logits
+
+        out = self.judge(self.judge_input(real, step), self.judge_input(fake.detach(), step), critic)
+        out["loss"] = out["loss"] + self.discriminator_extra(classes[0], classes[1], y, out)
         return out
 
     def generator_step(self, batch: tuple[Tensor, Tensor], step: int) -> StepOutput:
@@ -144,7 +122,7 @@ class ConditionalGAN(GAN):
         self._fake = self._fake_labels = None
         discriminator = unwrap(self.discriminator)  # not the DDP wrapper (see GAN.generator_step)
         with frozen(discriminator):
-            logits, classes = self.judge(discriminator, self.judge_input(fake, step), y)
+            logits, classes = self.critique(discriminator, self.judge_input(fake, step), y)
         adv = self.loss.g_loss(logits)
         out = {"g_loss": adv.detach()}
         out["loss"] = adv + self.generator_extra(classes, y, out)
@@ -179,7 +157,7 @@ class ACGAN(ConditionalGAN):
         super().__init__(generator, discriminator, latent_dim, num_classes, **kwargs)
         self.aux_weight = aux_weight
 
-    def judge(self, discriminator: Callable[..., Any], x: Tensor, y: Tensor) -> tuple[Tensor, Tensor | None]:
+    def critique(self, discriminator: Callable[..., Any], x: Tensor, y: Tensor) -> tuple[Tensor, Tensor | None]:
         logits, classes = discriminator(x)
         return logits, classes
 

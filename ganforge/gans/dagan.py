@@ -43,9 +43,6 @@ class DAGAN(GAN):
         if kwargs.get("augment"):
             raise ValueError("differentiable augmentation does not apply to DAGAN's pairs; leave augment unset")
         super().__init__(generator, discriminator, latent_dim, **kwargs)
-        # GAN keeps its (here always None) D-augmentation policy in the attribute ``augment``, which
-        # would hide the method augment(images, k); judge_input below does not use it.
-        del self.augment
         # A few real images seen in training, so that sample(n) without images can show progress
         # (the Trainer's sample pictures call sample(n, z=...)). Not part of the trained state.
         self.register_buffer("reference", torch.empty(0), persistent=False)
