@@ -22,7 +22,7 @@ from ganforge.nets import build_networks
 from ganforge.nets.conditional import build_conditional_networks
 from ganforge.nets.dagan import build_dagan_networks
 from ganforge.presets import DEFAULT_PRESET, PRESETS, get_preset
-from ganforge.training import Callback, Evaluate, SampleGrid, Trainer, load_checkpoint
+from ganforge.training import Callback, Evaluate, Trainer, load_checkpoint
 from ganforge.training.runtime import init_distributed, resolve_device, seed_everything
 
 
@@ -155,9 +155,6 @@ def train(config: str | Path | Mapping[str, Any] | Config | None = None, *, out:
     metadata = {"sample_shape": list(dataset.sample_shape), **({"num_classes": num_classes} if num_classes else {})}
     trainer = Trainer(gan, dataset, cfg.train, run_dir=run_dir, run_config=cfg.to_dict(),
                       callbacks=[*extra, *callbacks], metadata=metadata)
-    for cb in trainer.callbacks:  # labelled batches are tuples: image grids need no real data
-        if isinstance(cb, SampleGrid) and isinstance(cb.real, (tuple, list)):
-            cb.real = None
     try:
         trainer.fit(resume=resume is not None)
     except KeyboardInterrupt:

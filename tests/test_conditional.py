@@ -230,6 +230,7 @@ def run_config(tiny_config, kind, **train_kw):
 def test_conditional_run_folder_trains_saves_and_loads(tmp_path, tiny_config, kind, cls):
     trainer = train(run_config(tiny_config, kind), out=tmp_path / "run")
     assert (tmp_path / "run" / "samples" / "step_0000006.png").is_file()
+    assert trainer.images and trainer.memory_format == torch.channels_last  # (images, labels) batches are images
     gan, cfg = load_run(tmp_path / "run")
     assert type(gan) is cls and gan.num_classes == 10 and cfg.gan.kind == kind
     assert gan.describe()["conditioning"] == {"cgan": "concat", "acgan": "auxiliary", "projection": "projection"}[kind]

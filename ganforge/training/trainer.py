@@ -108,7 +108,7 @@ class Trainer:
         set_deterministic(cfg.deterministic)
         seed_everything(cfg.seed + self.dist.rank)  # distinct noise per process; DDP syncs the weights
 
-        sample = self.data.batch(torch.arange(1))
+        sample = _samples_of(self.data.batch(torch.arange(1)))
         self.images = isinstance(sample, Tensor) and sample.ndim == 4
         self.memory_format = torch.channels_last if (cfg.channels_last and self.images) else torch.contiguous_format
         gan.to(self.device, memory_format=self.memory_format) if self.images else gan.to(self.device)
@@ -139,7 +139,7 @@ class Trainer:
         self.batches = Batches(len(self.data), cfg.batch_size, cfg.seed, self.dist.rank, self.dist.world_size)
         self.log: ScalarLog | None = None
         if self.run_dir is not None and self.dist.is_main:
-            real = None if self.images else self.data.batch(torch.arange(min(len(self.data), 2500)))
+            real = None if self.images else _samples_of(self.data.batch(torch.arange(min(len(self.data), 2500))))
             self.callbacks.insert(0, SampleGrid(cfg.sample_every, seed=cfg.seed, real=real))
 
     # -- public API ----------------------------------------------------------------------------
@@ -372,6 +372,13 @@ class Trainer:
         })
         write_json(info_path, info)
         self.log = ScalarLog(run_dir, tensorboard=self.cfg.tensorboard, resume_step=self.step if resumed else None)
+
+
+def _samples_of(batch: Any) -> Tensor | None:
+    """The samples in a batch: the batch itself, the first item of a tuple (e.g. images, labels), or None."""
+    if isinstance(batch, (list, tuple)):
+        batch = batch[0] if batch else None
+    return batch if isinstance(batch, Tensor) else None
 
 
 def _to_device(batch: Any, device: torch.device, memory_format: torch.memory_format) -> Any:
