@@ -362,6 +362,15 @@ def _check_eval(e: EvalConfig) -> None:
     _require(not e.patience or bool(e.monitor), "eval.patience (early stopping) needs eval.monitor, e.g. fid")
 
 
+def with_defaults(config: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``config`` with the defaults of the keys it lacks (e.g. saved before they were added), or as given
+    when it does not resolve (made by another version, or not a ganforge config)."""
+    try:
+        return resolve(config, warn=False).to_dict()
+    except (ConfigError, TypeError, ValueError):
+        return config
+
+
 def diff(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> dict[str, tuple[Any, Any]]:
     """Flattened keys whose values differ between two config dicts: ``{key: (old, new)}``."""
     out: dict[str, tuple[Any, Any]] = {}

@@ -73,6 +73,20 @@ def test_resume_refuses_a_changed_config_and_lists_the_keys(tmp_path):
     assert "train.steps" not in str(err.value)  # the step target may grow
 
 
+def test_resume_fills_keys_that_an_older_checkpoint_lacks_with_their_defaults(tmp_path):
+    make_trainer(tmp_path / "r", steps=2).fit()
+    path = tmp_path / "r" / "checkpoints" / "last.pt"
+    state = load_checkpoint(path)
+    del state["config"]["train"]["lr_schedule"], state["config"]["eval"]  # saved before these keys existed
+    torch.save(state, path)
+    assert make_trainer(tmp_path / "r", steps=4).fit(resume=True).step == 4
+    state = load_checkpoint(path)
+    state["config"]["train"]["lr_schedule"] = "linear"  # a value that is not the default still counts
+    torch.save(state, path)
+    with pytest.raises(ConfigError, match="train.lr_schedule"):
+        make_trainer(tmp_path / "r", steps=6).fit(resume=True)
+
+
 def test_checkpoint_holds_the_full_state(tmp_path):
     trainer = make_trainer(tmp_path / "r", steps=3, ema=0.9).fit()
     state = load_checkpoint(tmp_path / "r" / "checkpoints" / "last.pt")

@@ -18,7 +18,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
-from ganforge.config import RESUMABLE_KEYS, ConfigError, TrainConfig, diff
+from ganforge.config import RESUMABLE_KEYS, ConfigError, TrainConfig, diff, with_defaults
 from ganforge.io import write_json, write_text
 from ganforge.nets import unwrap
 from ganforge.training.batches import Batches
@@ -235,11 +235,15 @@ class Trainer:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict`; refuses a checkpoint made under a different config."""
-        changed = {k: v for k, v in diff(state["config"], self.run_config).items() if k not in RESUMABLE_KEYS}
+        old, new = with_defaults(state["config"]), with_defaults(self.run_config)
+        if (old is state["config"]) != (new is self.run_config):  # compare like with like
+            old, new = state["config"], self.run_config
+        differences = diff(old, new)
+        changed = {k: v for k, v in differences.items() if k not in RESUMABLE_KEYS}
         if changed:
             lines = "\n".join(f"  {k}: {a!r} -> {b!r}" for k, (a, b) in changed.items())
             raise ConfigError(f"cannot resume: the config differs from the checkpoint's in:\n{lines}")
-        if self.cfg.lr_schedule != "constant" and "train.steps" in diff(state["config"], self.run_config):
+        if self.cfg.lr_schedule != "constant" and "train.steps" in differences:
             raise ConfigError("cannot resume with a different train.steps under a non-constant lr_schedule")
         for name, module in self.gan.networks().items():
             unwrap(module).load_state_dict(state["networks"][name])
