@@ -23,6 +23,8 @@ seeded alike) and is reported as mean +- std over seeds. The conditional-quality
 run per GAN kind (seed 0). Run from the repository root::
 
     nice -n 15 python benchmarks/augmentation.py            # the full benchmark (about 1.5 h on a busy 2-core CPU)
+    python benchmarks/augmentation.py --parts conditional --cond-presets --threads 2 \
+        --out benchmarks/results/augmentation_conditional_presets.json   # the presets as users run them
     python benchmarks/augmentation.py --quick                # a smoke test: tiny budgets, 2 seeds
 
 SMOTE needs ``pip install imbalanced-learn`` (a benchmark-only dependency).
@@ -147,12 +149,15 @@ def classical_augment(x: torch.Tensor, g: torch.Generator, *, max_shift: float =
 
 
 # -- GANs through ganforge's Python API ----------------------------------------------------------
-def train_gan(preset: str, images: torch.Tensor, labels: torch.Tensor, *, steps: int, seed: int,
-              overrides: dict[str, Any] | None = None) -> Any:
-    """A GAN from ``preset`` (plus ``overrides``) trained on labelled uint8 images, in memory."""
-    cfg = config_from(preset, [{"model": {"width": GAN_WIDTH},
-                                "train": {"steps": steps, "seed": seed, "progress": False, "tensorboard": False,
-                                          "precision": "fp32"}}, overrides or {}])
+def train_gan(preset: str, images: torch.Tensor, labels: torch.Tensor, *, steps: int | None, seed: int,
+              overrides: dict[str, Any] | None = None, as_preset: bool = False) -> Any:
+    """A GAN from ``preset`` (plus ``overrides``) trained on labelled uint8 images, in memory.
+
+    Budget settings (``GAN_WIDTH``, ``steps``, fp32) replace the preset's unless ``as_preset``.
+    """
+    budget = {} if as_preset else {"model": {"width": GAN_WIDTH}, "train": {"steps": steps, "precision": "fp32"}}
+    cfg = config_from(preset, [budget, {"train": {"seed": seed, "progress": False, "tensorboard": False}},
+                               overrides or {}])
     ds = Dataset(images, "benchmark", labels).with_labels(pairs=cfg.gan.kind == "dagan")
     torch.manual_seed(seed)
     gan = build_gan(cfg, ds.sample_shape, None if cfg.gan.kind == "dagan" else int(labels.max()) + 1)
@@ -202,7 +207,8 @@ def part_conditional(budget: dict[str, int], log: Callable[[str], None]) -> dict
     out: dict[str, Any] = {}
     for kind in ("cgan", "acgan", "projection"):
         t = time.time()
-        gan = train_gan(f"mnist-{kind}", mnist.data, mnist.labels, steps=budget["cond_steps"], seed=0)
+        gan = train_gan(f"mnist-{kind}", mnist.data, mnist.labels, steps=budget["cond_steps"], seed=0,
+                        as_preset=budget["cond_presets"])
         scores = conditional_scores(gan, mnist.data, mnist.labels, n_per_class=500, seed=0, extractor="digits")
         scores["train_seconds"] = time.time() - t
         out[kind] = scores
@@ -406,11 +412,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, default=None)
     p.add_argument("--out", default=str(ROOT / "results" / "augmentation.json"))
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--cond-presets", action="store_true",
+                   help="conditional part: train the mnist-* presets as they are (their steps, width, precision)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     budget = dict(QUICK if args.quick else FULL)
     if args.seeds:
         budget["seeds"] = args.seeds
+    budget["cond_presets"] = args.cond_presets
     resolve({})  # the config schema imports cleanly
     t0 = time.time()
 
