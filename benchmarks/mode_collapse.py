@@ -44,6 +44,8 @@ import torch
 import ganforge
 from ganforge.presets import get_preset
 
+from common import cpu_name  # benchmarks/common.py
+
 N_SAMPLES = 2500
 METHODS = ("ganforge", "vanilla", "vanilla_same_opt")
 
@@ -95,15 +97,7 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def machine() -> dict:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+    return {"cpu": cpu_name(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "torch": torch.__version__, "ganforge": ganforge.__version__, "python": platform.python_version()}
 
 

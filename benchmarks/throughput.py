@@ -55,6 +55,8 @@ from torch import nn
 import ganforge
 from ganforge.training.runtime import cpu_has_fast_bf16
 
+from common import cpu_name  # benchmarks/common.py
+
 BASELINE = "tutorial_fp32"
 VARIANTS = ("tutorial_fp32", "ganforge", "tutorial_bf16_cl", "ganforge_fp32")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "throughput.json"
@@ -186,15 +188,7 @@ def make_runners(device: torch.device, batch_size: int, steps: int, warmup: int
 
 
 def machine(device: torch.device) -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        cpu = platform.processor() or "unknown"
-    info = {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+    info = {"cpu": cpu_name(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "cpu_native_bf16": cpu_has_fast_bf16(), "torch": torch.__version__,
             "python": platform.python_version(), "device": str(device), "host": platform.node()}
     if device.type == "cuda":
