@@ -64,6 +64,7 @@ class GANConfig:
     kind: Literal["gan", "cgan", "acgan", "projection", "dagan"] = "gan"
     num_classes: Optional[int] = None  # cgan/acgan/projection; None: the largest label in the data + 1
     aux_weight: float = 1.0  # acgan: weight of the auxiliary classification loss
+    aux_fake: bool = False  # acgan: D's classifier also learns from fakes (Odena et al.; see ganforge.gans.ACGAN)
     loss: Literal["minimax", "nonsaturating", "wasserstein", "hinge", "least_squares"] = "nonsaturating"
     penalty: Literal["none", "gradient_penalty", "r1"] = "none"
     penalty_weight: float = 10.0  # lambda for gradient_penalty, gamma for r1
@@ -330,6 +331,9 @@ def check(config: Config, warn: bool = True) -> None:
     if g.penalty == "gradient_penalty" and (m.d_norm or ("batch" if m.arch == "dcgan" else "none")) == "batch":
         warnings.warn("gan.penalty=gradient_penalty with batch norm in D: the per-sample penalty assumes "
                       "samples are judged independently; set model.d_norm=instance or none", ConfigWarning,
+                      stacklevel=3)
+    if g.kind != "acgan" and g.aux_fake:
+        warnings.warn(f"gan.aux_fake is set but gan.kind={g.kind}: it applies to acgan only", ConfigWarning,
                       stacklevel=3)
     if g.kind != "acgan" and g.aux_weight != GANConfig.aux_weight:
         warnings.warn(f"gan.aux_weight is set but gan.kind={g.kind}: it applies to acgan only", ConfigWarning,

@@ -104,7 +104,7 @@ def build_gan(config: Config, sample_shape: Sequence[int], num_classes: int | No
         if g.kind == "dagan":
             return DAGAN(*build_dagan_networks(**nets), m.latent_dim, **options)
         generator, discriminator = build_conditional_networks(conditioning, num_classes=num_classes, **nets)
-        extra = {"aux_weight": g.aux_weight} if gan_class is ACGAN else {}
+        extra = {"aux_weight": g.aux_weight, "aux_fake": g.aux_fake} if gan_class is ACGAN else {}
         return gan_class(generator, discriminator, m.latent_dim, num_classes, **options, **extra)
     except ValueError as exc:
         raise ConfigError(f"model: {exc}") from None

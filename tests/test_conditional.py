@@ -155,6 +155,10 @@ def test_acgan_auxiliary_loss_on_known_inputs():
     out = gan.discriminator_step((real, y), step=0)
     adv = 2 * math.log(2)  # nonsaturating D loss at logits 0: softplus(0) + softplus(0)
     assert out["d_loss"].item() == pytest.approx(adv, abs=1e-6)
+    assert out["d_aux"].item() == pytest.approx(ce, abs=1e-6)  # D's classifier learns from real images only
+    assert out["loss"].item() == pytest.approx(adv + 0.5 * ce, abs=1e-6)
+    gan.aux_fake = True  # Odena et al.: and from the fakes' requested labels
+    out = gan.discriminator_step((real, y), step=0)
     assert out["d_aux"].item() == pytest.approx(2 * ce, abs=1e-6)
     assert out["loss"].item() == pytest.approx(adv + 0.5 * 2 * ce, abs=1e-6)
     assert out["d_real_acc"].item() == pytest.approx(0.5)  # argmax says class 1 for both
