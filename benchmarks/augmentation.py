@@ -23,8 +23,8 @@ seeded alike) and is reported as mean +- std over seeds. The conditional-quality
 run per GAN kind (seed 0). Run from the repository root::
 
     nice -n 15 python benchmarks/augmentation.py            # the full benchmark (about 1.5 h on a busy 2-core CPU)
-    python benchmarks/augmentation.py --parts conditional --cond-presets --threads 2 \
-        --out benchmarks/results/augmentation_conditional_presets.json   # the presets as users run them
+    python benchmarks/augmentation.py --parts conditional,imbalance --presets --threads 2 \
+        --out benchmarks/results/augmentation_presets.json   # the GANs as users run them (presets)
     python benchmarks/augmentation.py --quick                # a smoke test: tiny budgets, 2 seeds
 
 SMOTE needs ``pip install imbalanced-learn`` (a benchmark-only dependency).
@@ -208,7 +208,7 @@ def part_conditional(budget: dict[str, int], log: Callable[[str], None]) -> dict
     for kind in ("cgan", "acgan", "projection"):
         t = time.time()
         gan = train_gan(f"mnist-{kind}", mnist.data, mnist.labels, steps=budget["cond_steps"], seed=0,
-                        as_preset=budget["cond_presets"])
+                        as_preset=budget["as_presets"])
         scores = conditional_scores(gan, mnist.data, mnist.labels, n_per_class=500, seed=0, extractor="digits")
         scores["train_seconds"] = time.time() - t
         out[kind] = scores
@@ -343,12 +343,15 @@ def part_imbalance(budget: dict[str, int], log: Callable[[str], None]) -> dict[s
                                                steps=steps, seed=seed))
         xs, ys = smote(x, y, seed)
         score("smote", train_classifier(xs, ys, classes=10, steps=steps, seed=seed))
-        small = {"train": {"batch_size": 32}}
-        cgan = train_gan("mnist-projection", x, y, steps=budget["imb_gan_steps"], seed=seed, overrides=small)
+        as_preset = budget["as_presets"]
+        small = None if as_preset else {"train": {"batch_size": 32}}
+        cgan = train_gan("mnist-projection", x, y, steps=budget["imb_gan_steps"], seed=seed, overrides=small,
+                         as_preset=as_preset)
         sx, sy = cgan_samples(cgan, additions, seed)
         score("ganforge_cgan", train_classifier(torch.cat([x, sx]), torch.cat([y, sy]), classes=10, steps=steps,
                                                 seed=seed))
-        dagan = train_gan("mnist-dagan", x, y, steps=budget["imb_gan_steps"], seed=seed, overrides=small)
+        dagan = train_gan("mnist-dagan", x, y, steps=budget["imb_gan_steps"], seed=seed, overrides=small,
+                          as_preset=as_preset)
         dx, dy = dagan_samples(dagan, x, y, additions, seed)
         score("ganforge_dagan", train_classifier(torch.cat([x, dx]), torch.cat([y, dy]), classes=10, steps=steps,
                                                  seed=seed))
@@ -412,14 +415,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, default=None)
     p.add_argument("--out", default=str(ROOT / "results" / "augmentation.json"))
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--cond-presets", action="store_true",
-                   help="conditional part: train the mnist-* presets as they are (their steps, width, precision)")
+    p.add_argument("--presets", action="store_true",
+                   help="conditional and imbalance parts: train the mnist-* presets as they are (their steps, "
+                        "width, batch and precision) instead of the reduced budgets")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     budget = dict(QUICK if args.quick else FULL)
     if args.seeds:
         budget["seeds"] = args.seeds
-    budget["cond_presets"] = args.cond_presets
+    budget["as_presets"] = args.presets
     resolve({})  # the config schema imports cleanly
     t0 = time.time()
 
@@ -435,7 +439,8 @@ def main(argv: list[str] | None = None) -> int:
     print_tables(res, budget["seeds"])
     print(f"\n{elapsed / 60:.1f} min on {platform.processor() or platform.machine()}, "
           f"{torch.get_num_threads()} thread(s)")
-    record = {"benchmark": "augmentation", "quick": args.quick, "budget": budget, "gan_width": GAN_WIDTH,
+    record = {"benchmark": "augmentation", "quick": args.quick, "budget": budget,
+              "gan_width": "as in the presets" if args.presets else GAN_WIDTH,
               "seconds": elapsed, "torch": torch.__version__, "python": platform.python_version(),
               "machine": platform.machine(), "threads": torch.get_num_threads(), "argv": sys.argv, **res}
     out = Path(args.out)
