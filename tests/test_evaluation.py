@@ -172,6 +172,11 @@ def test_evaluate_bad_input_is_a_clear_error_and_keeps_earlier_results(trained_r
     assert results.read_text() == '{"metric": "fid", "step": 1}\n'
 
 
+def test_evaluate_refuses_a_run_folder_given_as_samples(trained_run, capsys):
+    assert main(["evaluate", "--real", "digits", "--fake", str(trained_run)]) == 2
+    assert "is a training run, not a set of samples" in capsys.readouterr().err
+
+
 def test_evaluate_missing_run_and_broken_generator(trained_run, tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "nowhere")]) == 2
     assert "run folder not found" in capsys.readouterr().err

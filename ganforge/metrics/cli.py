@@ -64,6 +64,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise ConfigError("give either a run folder or --real and --fake, not both")
     if args.run is None and not (args.real and args.fake):
         raise ConfigError("give a run folder, or both --real and --fake")
+    for flag, path in (("--real", args.real), ("--fake", args.fake)):
+        if path is not None and (Path(path) / "config.yaml").is_file() and (Path(path) / "checkpoints").is_dir():
+            raise ConfigError(f"{flag} {path} is a training run, not a set of samples: "
+                              f"evaluate it with `ganforge evaluate {path}` (or sample it with `ganforge sample`)")
     if args.n is not None and args.n < 2:
         raise ConfigError(f"--n must be >= 2; got {args.n}")
     if args.batch_size < 1:
