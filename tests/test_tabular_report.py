@@ -129,6 +129,10 @@ def test_utility():
     reg = tabular_report(real, real.copy(), target="y", detection_model=None)["utility"]  # no holdout: a 30% split
     assert reg["task"] == "regression" and reg["models"]["linear_regression"]["real"]["r2"] > 0.6
     assert "30%" in reg["test_rows"]
+    one_class = real.assign(label="yes")  # e.g. rows sampled with a condition on the target
+    rep = tabular_report(real, one_class, hold, target="label", detection_model=None)
+    assert rep["utility"]["ml_efficacy"]["synthetic"] is None
+    assert "(synthetic table: the training data has a single class)" in format_report(rep)
 
 
 def test_report_writers(tmp_path):
