@@ -754,7 +754,7 @@ def format_report(result: Mapping) -> str:
     if util:
         eff = util["ml_efficacy"]
         errors = {e["error"] for m in util["models"].values() for e in [m.get("synthetic") or {}] if "error" in e}
-        why = f" (synthetic table: {'; '.join(sorted(errors))})" if eff["synthetic"] is None and errors else ""
+        why = f" (synthetic table: {'; '.join(sorted(errors))})" if _f(eff["synthetic"]) == "-" and errors else ""
         summary.append((f"ML efficacy ({eff['metric']}, target {util['target']!r}): synthetic",
                         _f(eff["synthetic"]) + why, f"real {_f(eff['real'])}"))
     priv = result.get("privacy")
