@@ -107,16 +107,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from ganforge.data import DataError
     from ganforge.training import CheckpointError, TrainingDiverged
+    from ganforge.training.runtime import shutdown_distributed
 
     args = build_parser().parse_args(argv)
     warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
+    finished = False
     try:
-        return args.func(args)
+        code = args.func(args)
+        finished = True
+        return code
     except (ConfigError, DataError, CheckpointError, TrainingDiverged) as exc:
         print(f"ganforge {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        shutdown_distributed(synchronize=finished)  # under torchrun: every rank leaves the group cleanly
 
 
 if __name__ == "__main__":

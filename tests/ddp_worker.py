@@ -9,6 +9,7 @@ import torch.distributed as dist
 
 from ganforge.experiment import build_gan, config_from, load_data
 from ganforge.training import Trainer
+from ganforge.training.runtime import shutdown_distributed
 
 torch.set_num_threads(1)
 out, penalty = Path(sys.argv[1]), sys.argv[2]
@@ -29,4 +30,4 @@ trainer.fit()
 state = trainer.state_dict()
 torch.save({"networks": state["networks"], "averaged": state["averaged"], "first_batch": first_batch,
             "world_size": trainer.dist.world_size}, out / f"rank{trainer.dist.rank}.pt")
-dist.destroy_process_group()
+shutdown_distributed()

@@ -42,6 +42,15 @@ def init_distributed(device: torch.device) -> Distributed:
     return Distributed(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
 
 
+def shutdown_distributed(synchronize: bool = True) -> None:
+    """Leave the process group, after every rank has arrived when ``synchronize`` (so that no rank
+    tears down its communication threads while another still uses them); a no-op when not distributed."""
+    if dist.is_available() and dist.is_initialized():
+        if synchronize:
+            dist.barrier()
+        dist.destroy_process_group()
+
+
 def resolve_device(name: str = "auto") -> torch.device:
     """``auto`` picks CUDA when present (this process's local rank's GPU under torchrun), else CPU."""
     if name == "auto":
