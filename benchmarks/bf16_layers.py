@@ -13,19 +13,15 @@ of a layer in one process, one after the other. A table is printed and JSON writ
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import time
-from pathlib import Path
 
 import torch
 from torch import nn
 
-import ganforge
 from ganforge.experiment import build_gan, config_from
 
-from common import cpu_name  # benchmarks/common.py
+from common import cpu_name, machine, write_result  # benchmarks/common.py
 
 SETTINGS = {"fp32": (False, False), "bf16+cl": (True, True), "bf16": (True, False), "fp32+cl": (False, True)}
 
@@ -92,14 +88,10 @@ def main() -> None:
     print(f"{'all layers':53} " + " ".join(f"{total[n]:8.2f}" for n in SETTINGS)
           + f"  {total['fp32'] / total['bf16+cl']:6.2f}x")
     result = {"benchmark": "bf16_layers", "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-              "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                          "torch": torch.__version__, "ganforge": ganforge.__version__, "load": os.getloadavg()},
+              "machine": machine(),
               "batch_size": args.batch_size, "repeats": args.repeats, "rows": rows, "total_ms": total,
               "speedup_bf16_cl_all_layers": total["fp32"] / total["bf16+cl"]}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {out}")
+    write_result(result, args.out)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import platform
 from pathlib import Path
+from typing import Any
 
 
 def cpu_name() -> str:
@@ -15,3 +18,23 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def machine() -> dict[str, Any]:
+    """What a result was measured on: CPU, cores, torch threads, versions, load average."""
+    import torch
+
+    import ganforge
+
+    return {"cpu": cpu_name(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__, "ganforge": ganforge.__version__, "python": platform.python_version(),
+            "load": os.getloadavg()}
+
+
+def write_result(result: dict[str, Any], path: str | Path) -> Path:
+    """Write a benchmark's JSON result (creating its folder) and say where."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out}")
+    return out

@@ -31,9 +31,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import multiprocessing
-import json
-import os
-import platform
 import statistics
 import tempfile
 import time
@@ -44,7 +41,7 @@ import torch
 import ganforge
 from ganforge.presets import get_preset
 
-from common import cpu_name  # benchmarks/common.py
+from common import machine, write_result  # benchmarks/common.py
 
 N_SAMPLES = 2500
 METHODS = ("ganforge", "vanilla", "vanilla_same_opt")
@@ -96,11 +93,6 @@ def summarise(rows: list[dict]) -> dict:
             "seconds_mean": sec, "cpu_seconds_mean": cpu}
 
 
-def machine() -> dict:
-    return {"cpu": cpu_name(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "torch": torch.__version__, "ganforge": ganforge.__version__, "python": platform.python_version()}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
@@ -142,10 +134,7 @@ def main() -> None:
               "configs": {d: {m: ganforge.config_from(c).to_dict() for m, c in configs(d).items()}
                           for d in summary},
               "summary": summary, "rows": rows}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {out}")
+    write_result(result, args.out)
 
 
 if __name__ == "__main__":
