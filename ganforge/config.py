@@ -74,6 +74,7 @@ class GANConfig:
     instance_noise_steps: int = 0  # anneal the noise linearly to 0 over this many steps (0: constant)
     augment: str = ""  # differentiable augmentation for D, e.g. "translation,cutout,color"
     pack: int = 1  # PacGAN: D judges this many samples at once
+    mode_seeking: float = 0.0  # weight of MSGAN's mode-seeking term in G's loss (diverse fakes per class); 0: off
 
 
 @dataclass
@@ -82,6 +83,7 @@ class TrainConfig:
 
     steps: int = 2000  # generator steps
     batch_size: int = 64  # per process
+    class_balanced: bool = False  # draw every class equally often (labelled data; for imbalanced classes)
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)
@@ -315,6 +317,10 @@ def check(config: Config, warn: bool = True) -> None:
              f"gan.num_classes applies to gan.kind {', '.join(CLASS_CONDITIONAL)}; got gan.kind={g.kind}")
     _require(g.num_classes is None or g.num_classes >= 2, f"gan.num_classes must be >= 2; got {g.num_classes}")
     _require(g.aux_weight >= 0, f"gan.aux_weight must be >= 0; got {g.aux_weight}")
+    _require(g.mode_seeking >= 0, f"gan.mode_seeking must be >= 0; got {g.mode_seeking}")
+    _require(not (g.kind == "dagan" and g.mode_seeking),
+             "gan.mode_seeking does not apply to gan.kind=dagan (it pairs fakes of one class label; DAGAN "
+             "conditions on images)")
     _require(not (g.kind == "dagan" and g.augment),
              "gan.augment does not apply to gan.kind=dagan (its discriminator judges pairs of images)")
     lipschitz = g.penalty == "gradient_penalty" or m.spectral_norm

@@ -203,6 +203,33 @@ def test_batches_shard_across_ranks_and_resume_exactly():
         Batches(10, 64)
 
 
+def test_class_balanced_batches_draw_every_class_equally_and_resume_exactly():
+    labels = torch.tensor([0] * 90 + [1] * 8 + [2] * 2)
+    b = Batches(100, 50, seed=0, labels=labels)
+    drawn = torch.cat([next(b) for _ in range(200)])
+    share = torch.bincount(labels[drawn], minlength=3).float() / len(drawn)
+    assert torch.allclose(share, torch.full((3,), 1 / 3), atol=0.02), share
+    assert set(drawn[labels[drawn] == 2].tolist()) == {98, 99}  # both samples of the small class
+    state = b.state_dict()
+    expected = [next(b) for _ in range(3)]
+    c = Batches(100, 50, seed=0, labels=labels)
+    c.load_state_dict(state)
+    assert all(torch.equal(x, next(c)) for x in expected)
+    with pytest.raises(ValueError, match="one entry per sample"):
+        Batches(100, 50, labels=labels[:10])
+
+
+def test_class_balanced_training_needs_labels(tmp_path):
+    from ganforge.config import ConfigError
+
+    cfg = config_from(tiny_image_config(class_balanced=True))
+    data = load_data(cfg)
+    gan = build_gan(cfg, data.sample_shape)
+    Trainer(gan, data, cfg.train)  # the digits carry labels
+    with pytest.raises(ConfigError, match="class_balanced needs labelled data"):
+        Trainer(gan, data.data, cfg.train)
+
+
 class StopAt(Callback):
     def __init__(self, step):
         self.step = step

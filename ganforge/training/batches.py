@@ -1,4 +1,4 @@
-"""Endless shuffled mini-batches of indices, sharded across processes and resumable exactly."""
+"""Endless shuffled (or class-balanced) mini-batches of indices, sharded across processes and resumable exactly."""
 
 from __future__ import annotations
 
@@ -12,9 +12,14 @@ class Batches:
     across processes as ``perm[rank::world_size]`` as torch's DistributedSampler does, and cut
     into full batches (an incomplete last batch is dropped). The state is just (epoch, position),
     so a resumed run sees exactly the batches it would have seen.
+
+    With ``labels`` the epoch is instead ``n`` indices drawn with replacement, each class equally
+    likely and the samples of a class equally likely among themselves (class-balanced batches: a
+    class with 8 samples is seen as often as one with 400).
     """
 
-    def __init__(self, n: int, batch_size: int, seed: int = 0, rank: int = 0, world_size: int = 1) -> None:
+    def __init__(self, n: int, batch_size: int, seed: int = 0, rank: int = 0, world_size: int = 1,
+                 labels: torch.Tensor | None = None) -> None:
         per_rank = n // world_size
         if per_rank < batch_size:
             raise ValueError(f"the data set has {n} samples: too few for batches of {batch_size}"
@@ -25,10 +30,20 @@ class Batches:
         self.per_epoch = per_rank // batch_size
         self.epoch, self.position = 0, 0
         self._order: torch.Tensor | None = None
+        self.weights: torch.Tensor | None = None
+        if labels is not None:
+            labels = torch.as_tensor(labels).long().cpu()
+            if labels.shape != (n,):
+                raise ValueError(f"labels must have one entry per sample ({n}); got shape {tuple(labels.shape)}")
+            counts = torch.bincount(labels)
+            self.weights = 1.0 / counts[labels].double()
 
     def _epoch_order(self) -> torch.Tensor:
         g = torch.Generator().manual_seed(self.seed + self.epoch)
-        perm = torch.randperm(self.n, generator=g)
+        if self.weights is None:
+            perm = torch.randperm(self.n, generator=g)
+        else:
+            perm = torch.multinomial(self.weights, self.n, replacement=True, generator=g)
         return perm[: self.world_size * (self.n // self.world_size)][self.rank :: self.world_size]
 
     def __iter__(self) -> "Batches":

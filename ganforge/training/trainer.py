@@ -138,7 +138,8 @@ class Trainer:
                 self.ema[name] = EMA(unwrap(getattr(gan, name)), cfg.ema, cfg.ema_start)
                 gan.averaged[name] = self.ema[name].module
 
-        self.batches = Batches(len(self.data), cfg.batch_size, cfg.seed, self.dist.rank, self.dist.world_size)
+        self.batches = Batches(len(self.data), cfg.batch_size, cfg.seed, self.dist.rank, self.dist.world_size,
+                               labels=self._balancing_labels())
         self.log: ScalarLog | None = None
         if self.run_dir is not None and self.dist.is_main:
             real = None if self.images else _samples_of(self.data.batch(torch.arange(min(len(self.data), 2500))))
@@ -307,6 +308,15 @@ class Trainer:
         for name, ema in self.ema.items():
             ema.update(unwrap(getattr(gan, name)), self.step)
         return logs, n_real
+
+    def _balancing_labels(self) -> Tensor | None:
+        """The labels that ``train.class_balanced`` balances batches over (None when it is off)."""
+        if not self.cfg.class_balanced:
+            return None
+        labels = getattr(self.data, "labels", None)
+        if labels is None:
+            raise ConfigError("train.class_balanced needs labelled data; this data set has no labels")
+        return labels
 
     def _next_batch(self) -> Any:
         return _to_device(self.data.batch(next(self.batches)), self.device, self.memory_format)
