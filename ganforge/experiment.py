@@ -94,7 +94,8 @@ def build_gan(config: Config, sample_shape: Sequence[int], num_classes: int | No
                 minibatch_std=m.minibatch_std)
     options = dict(loss=g.loss, penalty=g.penalty, penalty_weight=g.penalty_weight, n_critic=g.n_critic,
                    label_smoothing=g.label_smoothing, instance_noise=g.instance_noise,
-                   instance_noise_steps=g.instance_noise_steps, augment=g.augment or None, pack=g.pack)
+                   instance_noise_steps=g.instance_noise_steps, augment=g.augment or None, pack=g.pack,
+                   mode_seeking=g.mode_seeking)
     if g.kind in CLASS_CONDITIONAL and num_classes is None:
         raise ConfigError(f"gan.kind={g.kind} needs the number of classes (from the data's labels or gan.num_classes)")
     try:

@@ -178,6 +178,10 @@ def test_conditional_steps_make_fakes_of_the_batch_labels_and_keep_d_out_of_g_gr
     gan.generator_step(batch, step=0)["loss"].backward()
     assert all(p.grad is None for p in gan.discriminator.parameters())
     assert any(p.grad is not None for p in gan.generator.parameters())
+    seeking = ConditionalGAN(g, d, latent_dim=4, num_classes=3, mode_seeking=1.0)
+    seeking.discriminator_step(batch, step=0)
+    out = seeking.generator_step(batch, step=0)  # pairs fakes of the same label: (0, 3), (1, 4), (2, 5)
+    assert out["mode_seeking"] > 0
     gp = ConditionalGAN(g, d, latent_dim=4, num_classes=3, penalty="gradient_penalty")
     assert gp.discriminator_step(batch, step=0)["penalty"] >= 0
     with pytest.raises(ValueError, match="packing"):
@@ -283,6 +287,8 @@ def test_conditional_kinds_need_labelled_images(tmp_path, tiny_config):
     ({"gan": {"kind": "acgan", "num_classes": 1}}, "gan.num_classes must be >= 2"),
     ({"gan": {"kind": "acgan", "aux_weight": -1}}, "gan.aux_weight must be >= 0"),
     ({"gan": {"kind": "dagan", "augment": "translation"}}, "does not apply to gan.kind=dagan"),
+    ({"gan": {"kind": "dagan", "mode_seeking": 1.0}}, "gan.mode_seeking does not apply to gan.kind=dagan"),
+    ({"gan": {"kind": "cgan", "mode_seeking": -1.0}}, "gan.mode_seeking must be >= 0"),
     ({"gan": {"kind": "infogan"}}, "gan.kind must be one of"),
 ])
 def test_config_rejects_bad_conditional_settings(bad, match):

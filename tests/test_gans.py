@@ -21,9 +21,41 @@ def test_discriminator_step_reports_losses_and_reuses_fakes_for_generator():
     out = gan.discriminator_step(real, step=0)
     assert {"loss", "d_loss", "d_real", "d_fake"} <= set(out)
     assert out["loss"].requires_grad and out["loss"].ndim == 0
-    assert gan._fake is not None and gan._fake.requires_grad  # kept for the generator step
+    assert gan._fake is not None and gan._fake[0].requires_grad  # kept (with its z) for the generator step
     out = gan.generator_step(real, step=0)
     assert gan._fake is None and out["loss"].requires_grad
+
+
+def test_mode_seeking_term_on_known_inputs_pairs_only_fakes_of_one_group():
+    gan = mlp_gan(mode_seeking=2.0)
+    fake = torch.tensor([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0], [3.0, 3.0]])
+    z = torch.tensor([[0.0] * 4, [1.0] * 4, [9.0] * 4, [2.0] * 4])
+    out = {}
+    # Groups 0 1 0 1: the pairs are (0, 2) and (1, 3); |fake| distances 5 and 2, |z| distances 9 and 1.
+    term = gan.mode_seeking_term(fake, z, torch.tensor([0, 1, 0, 1]), out)
+    ratio = (5 + 2) / 2 / ((9 + 1) / 2)
+    assert out["mode_seeking"].item() == pytest.approx(ratio)
+    assert float(term) == pytest.approx(2.0 / (ratio + 1e-5))
+    # No groups: consecutive fakes pair up, (0, 1) (1, 2) (2, 3).
+    term = gan.mode_seeking_term(fake, z, None, out)
+    assert out["mode_seeking"].item() == pytest.approx((1 + 4 + 2) / 3 / ((1 + 8 + 7) / 3))
+    assert gan.mode_seeking_term(fake, z, torch.tensor([0, 1, 2, 3]), {}) == 0.0  # no two fakes of one class
+    assert mlp_gan().mode_seeking_term(fake, z, None, {}) == 0.0  # off by default
+    with pytest.raises(ValueError, match="mode_seeking must be >= 0"):
+        mlp_gan(mode_seeking=-1.0)
+
+
+def test_mode_seeking_enters_the_generator_loss():
+    torch.manual_seed(0)
+    real = torch.randn(8, 2)
+    plain, seeking = mlp_gan(), mlp_gan(mode_seeking=1.0)
+    seeking.load_state_dict(plain.state_dict())
+    torch.manual_seed(1)
+    a = plain.generator_step(real, step=0)
+    torch.manual_seed(1)
+    b = seeking.generator_step(real, step=0)
+    assert "mode_seeking" in b and "mode_seeking" not in a
+    assert b["loss"].item() == pytest.approx(a["loss"].item() + 1.0 / (b["mode_seeking"].item() + 1e-5), rel=1e-5)
 
 
 def test_generator_step_gives_no_gradient_to_discriminator():

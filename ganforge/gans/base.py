@@ -53,6 +53,8 @@ class GAN(nn.Module):
         augment: differentiable augmentation policy for D's inputs, e.g. ``"translation,cutout,color"``.
         pack: PacGAN packing degree: D judges ``pack`` samples concatenated along the feature axis
             (so D must accept ``pack`` times the channels or features of one sample).
+        mode_seeking: weight of the mode-seeking term (Mao et al. 2019, MSGAN) in G's loss, 0 for
+            none: see :meth:`mode_seeking_term`.
     """
 
     phases = ("discriminator", "generator")
@@ -72,12 +74,15 @@ class GAN(nn.Module):
         instance_noise_steps: int = 0,
         augment: str | None = None,
         pack: int = 1,
+        mode_seeking: float = 0.0,
     ) -> None:
         super().__init__()
         if penalty in ("none", ""):
             penalty = None
         if penalty not in (None, "gradient_penalty", "r1"):
             raise ValueError(f"unknown penalty {penalty!r}; choose none, gradient_penalty or r1")
+        if mode_seeking < 0:
+            raise ValueError(f"mode_seeking must be >= 0; got {mode_seeking}")
         if n_critic < 1 or pack < 1:
             raise ValueError(f"n_critic and pack must be >= 1; got n_critic={n_critic}, pack={pack}")
         self.generator = generator
@@ -94,6 +99,7 @@ class GAN(nn.Module):
         self.instance_noise_steps = instance_noise_steps
         self.diff_augment = DiffAugment(augment) if augment else None
         self.pack = pack
+        self.mode_seeking = mode_seeking
         self.averaged: dict[str, nn.Module] = {}  # EMA copies, filled in by the Trainer
         self._fake: Tensor | None = None  # the D step's fakes, reused by the G step when n_critic == 1
 
@@ -139,9 +145,10 @@ class GAN(nn.Module):
     def discriminator_step(self, real: Tensor, step: int) -> StepOutput:
         """D's loss on a real batch and a batch of fresh fakes, plus its penalty."""
         keep = self.n_critic == 1 and torch.is_grad_enabled()
+        z = self.sample_latent(real.shape[0])
         with torch.set_grad_enabled(keep):
-            fake = self.generator(self.sample_latent(real.shape[0]))
-        self._fake = fake if keep else None
+            fake = self.generator(z)
+        self._fake = (fake, z) if keep else None
         return self.judge(self.judge_input(real, step), self.judge_input(fake.detach(), step))
 
     def judge(self, real_in: Tensor, fake_in: Tensor,
@@ -173,14 +180,42 @@ class GAN(nn.Module):
 
     def generator_step(self, real: Tensor, step: int) -> StepOutput:
         """G's loss: D's verdict on fakes (reusing the D step's fakes when n_critic == 1)."""
-        fake = self._fake if self._fake is not None else self.generator(self.sample_latent(real.shape[0]))
+        if self._fake is not None:
+            fake, z = self._fake
+        else:
+            z = self.sample_latent(real.shape[0])
+            fake = self.generator(z)
         self._fake = None
         # The plain D (not a DDP wrapper): G's step must not arm a gradient all-reduce for D.
         discriminator = unwrap(self.discriminator)
         with frozen(discriminator):
             logits = discriminator(self.judge_input(fake, step))
         loss = self.loss.g_loss(logits)
-        return {"loss": loss, "g_loss": loss.detach()}
+        out = {"g_loss": loss.detach()}
+        out["loss"] = loss + self.mode_seeking_term(fake, z, None, out)
+        return out
+
+    def mode_seeking_term(self, fake: Tensor, z: Tensor, groups: Tensor | None, out: StepOutput) -> Tensor | float:
+        """MSGAN's term: ``mode_seeking / (d(G(z1), G(z2)) / d(z1, z2) + 1e-5)``, mean absolute distances.
+
+        Pairs are fakes of one condition (``groups``: their labels; None: all alike), so G is pushed
+        to make different images from different noise for the same class instead of one image per
+        class (conditional mode collapse). 0 when ``mode_seeking`` is 0 or no two fakes share a group.
+        """
+        if not self.mode_seeking:
+            return 0.0
+        order = torch.arange(len(z), device=z.device)
+        if groups is not None:
+            order = torch.sort(groups, stable=True).indices
+        a, b = order[:-1], order[1:]
+        if groups is not None:
+            same = groups[a] == groups[b]
+            a, b = a[same], b[same]
+        if len(a) == 0:
+            return 0.0
+        ratio = (fake[a] - fake[b]).abs().float().mean() / (z[a] - z[b]).abs().float().mean()
+        out["mode_seeking"] = ratio.detach()
+        return self.mode_seeking / (ratio + 1e-5)
 
     def judge_input(self, x: Tensor, step: int) -> Tensor:
         """What D sees of a batch: instance noise, then augmentation, then PacGAN packing."""
@@ -216,4 +251,5 @@ class GAN(nn.Module):
         """Hyper-parameters for the run record."""
         return {"class": type(self).__name__, "latent_dim": self.latent_dim, "loss": self.loss.name,
                 "penalty": self.penalty, "penalty_weight": self.penalty_weight, "n_critic": self.n_critic,
-                "real_target": self.real_target, "instance_noise": self.instance_noise, "pack": self.pack}
+                "real_target": self.real_target, "instance_noise": self.instance_noise, "pack": self.pack,
+                "mode_seeking": self.mode_seeking}

@@ -98,9 +98,10 @@ class ConditionalGAN(GAN):
         """D's loss on real ``(images, labels)`` and on fakes of the same labels, plus its penalty."""
         real, y = batch
         keep = self.n_critic == 1 and torch.is_grad_enabled()
+        z = self.sample_latent(real.shape[0])
         with torch.set_grad_enabled(keep):
-            fake = self.generator(self.sample_latent(real.shape[0]), y)
-        self._fake, self._fake_labels = (fake, y) if keep else (None, None)
+            fake = self.generator(z, y)
+        self._fake, self._fake_labels = ((fake, z), y) if keep else (None, None)
         classes: list[Tensor | None] = []  # D's class logits on real, then fake inputs (AC-GAN)
 
         def critic(x: Tensor) -> Tensor:
@@ -115,17 +116,18 @@ class ConditionalGAN(GAN):
     def generator_step(self, batch: tuple[Tensor, Tensor], step: int) -> StepOutput:
         """G's loss: D's verdict on fakes of the batch's labels (the D step's fakes when n_critic == 1)."""
         if self._fake is not None:
-            fake, y = self._fake, self._fake_labels
+            (fake, z), y = self._fake, self._fake_labels
         else:
             y = batch[1]
-            fake = self.generator(self.sample_latent(len(y)), y)
+            z = self.sample_latent(len(y))
+            fake = self.generator(z, y)
         self._fake = self._fake_labels = None
         discriminator = unwrap(self.discriminator)  # not the DDP wrapper (see GAN.generator_step)
         with frozen(discriminator):
             logits, classes = self.critique(discriminator, self.judge_input(fake, step), y)
         adv = self.loss.g_loss(logits)
         out = {"g_loss": adv.detach()}
-        out["loss"] = adv + self.generator_extra(classes, y, out)
+        out["loss"] = adv + self.generator_extra(classes, y, out) + self.mode_seeking_term(fake, z, y, out)
         return out
 
     def discriminator_extra(self, real_classes: Tensor | None, fake_classes: Tensor | None, y: Tensor,

@@ -40,6 +40,9 @@ class DAGAN(GAN):
     def __init__(self, generator: nn.Module, discriminator: nn.Module, latent_dim: int, **kwargs: Any) -> None:
         if kwargs.get("pack", 1) != 1:
             raise ValueError("PacGAN packing (pack > 1) does not apply to DAGAN, whose D judges pairs")
+        if kwargs.get("mode_seeking"):
+            raise ValueError("the mode-seeking term pairs fakes of one class label; DAGAN conditions on images "
+                             "(leave mode_seeking at 0)")
         if kwargs.get("augment"):
             raise ValueError("differentiable augmentation does not apply to DAGAN's pairs; leave augment unset")
         super().__init__(generator, discriminator, latent_dim, **kwargs)
