@@ -46,6 +46,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ganforge.applications.augment import rare_class_settings
 from ganforge.config import resolve
 from ganforge.data import Dataset, load_dataset
 from ganforge.experiment import build_gan, config_from
@@ -150,14 +151,14 @@ def classical_augment(x: torch.Tensor, g: torch.Generator, *, max_shift: float =
 
 # -- GANs through ganforge's Python API ----------------------------------------------------------
 def train_gan(preset: str, images: torch.Tensor, labels: torch.Tensor, *, steps: int | None, seed: int,
-              overrides: dict[str, Any] | None = None, as_preset: bool = False) -> Any:
-    """A GAN from ``preset`` (plus ``overrides``) trained on labelled uint8 images, in memory.
+              overrides: dict[str, Any] | list[dict[str, Any]] | None = None, as_preset: bool = False) -> Any:
+    """A GAN from ``preset`` (plus ``overrides``, one dict or a list) trained on labelled uint8 images, in memory.
 
     Budget settings (``GAN_WIDTH``, ``steps``, fp32) replace the preset's unless ``as_preset``.
     """
     budget = {} if as_preset else {"model": {"width": GAN_WIDTH}, "train": {"steps": steps, "precision": "fp32"}}
-    cfg = config_from(preset, [budget, {"train": {"seed": seed, "progress": False, "tensorboard": False}},
-                               overrides or {}])
+    extra = overrides if isinstance(overrides, list) else [overrides or {}]
+    cfg = config_from(preset, [budget, {"train": {"seed": seed, "progress": False, "tensorboard": False}}, *extra])
     ds = Dataset(images, "benchmark", labels).with_labels(pairs=cfg.gan.kind == "dagan")
     torch.manual_seed(seed)
     gan = build_gan(cfg, ds.sample_shape, None if cfg.gan.kind == "dagan" else int(labels.max()) + 1)
@@ -344,14 +345,15 @@ def part_imbalance(budget: dict[str, int], log: Callable[[str], None]) -> dict[s
         xs, ys = smote(x, y, seed)
         score("smote", train_classifier(xs, ys, classes=10, steps=steps, seed=seed))
         as_preset = budget["as_presets"]
-        small = None if as_preset else {"train": {"batch_size": 32}}
-        cgan = train_gan("mnist-projection", x, y, steps=budget["imb_gan_steps"], seed=seed, overrides=small,
-                         as_preset=as_preset)
+        small = {} if as_preset else {"train": {"batch_size": 32}}
+        # Trained as `ganforge augment` trains them: balanced batches (and mode seeking for the cGAN).
+        cgan = train_gan("mnist-projection", x, y, steps=budget["imb_gan_steps"], seed=seed,
+                         overrides=[small, rare_class_settings("cgan")], as_preset=as_preset)
         sx, sy = cgan_samples(cgan, additions, seed)
         score("ganforge_cgan", train_classifier(torch.cat([x, sx]), torch.cat([y, sy]), classes=10, steps=steps,
                                                 seed=seed))
-        dagan = train_gan("mnist-dagan", x, y, steps=budget["imb_gan_steps"], seed=seed, overrides=small,
-                          as_preset=as_preset)
+        dagan = train_gan("mnist-dagan", x, y, steps=budget["imb_gan_steps"], seed=seed,
+                          overrides=[small, rare_class_settings("dagan")], as_preset=as_preset)
         dx, dy = dagan_samples(dagan, x, y, additions, seed)
         score("ganforge_dagan", train_classifier(torch.cat([x, dx]), torch.cat([y, dy]), classes=10, steps=steps,
                                                  seed=seed))

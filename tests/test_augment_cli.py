@@ -64,6 +64,10 @@ def test_cgan_balances_a_class_folder_and_a_run_can_be_reused(tmp_path, folder, 
     assert [(c["name"], c["real"], c["synthetic"]) for c in summary["classes"]] == [("cat", 8, 0), ("dog", 4, 4),
                                                                                   ("emu", 3, 5)]
     assert json.loads((run / "classes.json").read_text())["classes"] == ["cat", "dog", "emu"]
+    import yaml
+
+    cfg = yaml.safe_load((run / "config.yaml").read_text())  # rare classes: balanced batches, mode seeking
+    assert cfg["train"]["class_balanced"] is True and cfg["gan"]["mode_seeking"] == 1.0
 
     # Reuse the trained run, enlarge every class to 10, write arrays.
     out2 = tmp_path / "enlarged"
@@ -92,6 +96,10 @@ def test_dagan_varies_real_images_of_the_same_class(tmp_path, folder):
     emu_sources = [r["source"] for r in synthetic if r["class"] == "emu"]
     assert sorted(set(emu_sources)) == sorted(f for f in real if f.startswith("emu/"))  # each used in turn
     assert all(emu_sources.count(s) == 2 for s in set(emu_sources))
+    import yaml
+
+    cfg = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    assert cfg["train"]["class_balanced"] is True and cfg["gan"]["mode_seeking"] == 0.0  # DAGAN: no label pairs
 
 
 def test_arrays_with_a_label_file(tmp_path, digits):
