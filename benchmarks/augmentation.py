@@ -311,6 +311,7 @@ def part_imbalance(budget: dict[str, int], log: Callable[[str], None]) -> dict[s
     methods = ("none", "class_weights", "oversampling", "smote", "ganforge_cgan", "ganforge_dagan")
     f1: dict[str, list[float]] = {m: [] for m in methods}
     bacc: dict[str, list[float]] = {m: [] for m in methods}
+    agreement: dict[str, list[float]] = {m: [] for m in methods if m.startswith("ganforge")}
     minorities = []
     for seed in range(budget["seeds"]):
         t = time.time()
@@ -350,17 +351,29 @@ def part_imbalance(budget: dict[str, int], log: Callable[[str], None]) -> dict[s
         cgan = train_gan("mnist-projection", x, y, steps=budget["imb_gan_steps"], seed=seed,
                          overrides=[small, rare_class_settings("cgan")], as_preset=as_preset)
         sx, sy = cgan_samples(cgan, additions, seed)
+        agreement["ganforge_cgan"].append(class_agreement(sx, sy))
         score("ganforge_cgan", train_classifier(torch.cat([x, sx]), torch.cat([y, sy]), classes=10, steps=steps,
                                                 seed=seed))
         dagan = train_gan("mnist-dagan", x, y, steps=budget["imb_gan_steps"], seed=seed,
                           overrides=[small, rare_class_settings("dagan")], as_preset=as_preset)
         dx, dy = dagan_samples(dagan, x, y, additions, seed)
+        agreement["ganforge_dagan"].append(class_agreement(dx, dy))
         score("ganforge_dagan", train_classifier(torch.cat([x, dx]), torch.cat([y, dy]), classes=10, steps=steps,
                                                  seed=seed))
         log(f"  seed {seed} (minority {minority}): " + ", ".join(f"{m} {f1[m][-1]:.3f}" for m in methods)
             + f" ({time.time() - t:.0f} s)")
     return {"minority_f1": {m: mean_std(v) for m, v in f1.items()},
-            "balanced_accuracy": {m: mean_std(v) for m, v in bacc.items()}, "minority_classes": minorities}
+            "balanced_accuracy": {m: mean_std(v) for m, v in bacc.items()}, "minority_classes": minorities,
+            "synthetic_class_agreement": {m: mean_std(v) for m, v in agreement.items()}}
+
+
+@torch.no_grad()
+def class_agreement(images: torch.Tensor, labels: torch.Tensor) -> float:
+    """How often the shipped digits classifier reads synthetic uint8 images as the class they were made for."""
+    from ganforge.features import get_extractor
+
+    logits = get_extractor("digits", sample_shape=(1, 28, 28))(to_float(images)).logits
+    return float((torch.from_numpy(logits).argmax(1) == labels).float().mean())
 
 
 def smote(x: torch.Tensor, y: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -408,6 +421,8 @@ def print_tables(res: dict[str, Any], seeds: int) -> None:
         print(f"{'method':<38} {'minority F1 %':>14} {'balanced acc. %':>16}")
         for key, name in IMB_ROWS:
             print(f"{name:<38} {fmt(im['minority_f1'][key]):>14} {fmt(im['balanced_accuracy'][key]):>16}")
+        for key, ms in im.get("synthetic_class_agreement", {}).items():
+            print(f"{key}: synthetic minority samples read as their class (digits classifier) {fmt(ms)} %")
 
 
 def main(argv: list[str] | None = None) -> int:
