@@ -22,9 +22,14 @@ Every few-shot and imbalance configuration runs with 5 seeds (data split, GAN an
 seeded alike) and is reported as mean +- std over seeds. The conditional-quality part trains one
 run per GAN kind (seed 0). Run from the repository root::
 
-    nice -n 15 python benchmarks/augmentation.py            # the full benchmark (about 1.5 h on a busy 2-core CPU)
-    python benchmarks/augmentation.py --parts conditional,imbalance --presets --threads 2 \
-        --out benchmarks/results/augmentation_presets.json   # the GANs as users run them (presets)
+    # the GANs as users run them (the mnist-* presets), one part per results file, 2 cores:
+    python benchmarks/augmentation.py --presets --threads 2 --parts conditional \
+        --out benchmarks/results/augmentation_conditional_presets.json   # about 6 min
+    python benchmarks/augmentation.py --presets --threads 2 --parts imbalance \
+        --out benchmarks/results/augmentation_presets.json               # about 35 min
+    python benchmarks/augmentation.py --presets --threads 2 --parts fewshot \
+        --out benchmarks/results/augmentation_fewshot_presets.json       # about 40 min
+    python benchmarks/augmentation.py                        # reduced GAN budgets (width 32, fp32, 400-1000 steps)
     python benchmarks/augmentation.py --quick                # a smoke test: tiny budgets, 2 seeds
 
 SMOTE needs ``pip install imbalanced-learn`` (a benchmark-only dependency).
@@ -241,8 +246,10 @@ def part_fewshot(budget: dict[str, int], log: Callable[[str], None]) -> dict[str
     # DAGAN trained once on every image of the digits 0-4, for the held-out-class supplement.
     seen = torch.nonzero(y_all < 5).flatten()
     t = time.time()
+    as_preset = budget["as_presets"]
+    small = {} if as_preset else {"train": {"batch_size": 32}}
     dagan_seen = train_gan("mnist-dagan", x_all[seen], y_all[seen], steps=budget["heldout_steps"], seed=0,
-                           overrides={"train": {"batch_size": 32}})
+                           overrides=small, as_preset=as_preset)
     log(f"  DAGAN on digits 0-4 trained ({time.time() - t:.0f} s)")
     for seed in range(budget["seeds"]):
         t = time.time()
@@ -254,14 +261,16 @@ def part_fewshot(budget: dict[str, int], log: Callable[[str], None]) -> dict[str
 
         results["a"].append(acc(train_classifier(x, y, classes=10, steps=steps, seed=seed)))
         results["b"].append(acc(train_classifier(x, y, classes=10, steps=steps, seed=seed, augment=classical_augment)))
+        # Both GANs as `ganforge augment` trains them; the cGAN with D augmentation for 10 images per class.
         dagan = train_gan("mnist-dagan", x, y, steps=budget["fewshot_gan_steps"], seed=seed,
-                          overrides={"train": {"batch_size": 32}})
+                          overrides=[small, rare_class_settings("dagan")], as_preset=as_preset)
         syn_dagan = dagan_samples(dagan, x, y, [per] * 10, seed)
         results["c"].append(acc(train_classifier(x, y, classes=10, steps=steps, seed=seed, synthetic=syn_dagan)))
         results["e"].append(acc(train_classifier(x, y, classes=10, steps=steps, seed=seed, synthetic=syn_dagan,
                                                  augment=classical_augment)))
         cgan = train_gan("mnist-projection", x, y, steps=budget["fewshot_gan_steps"], seed=seed,
-                         overrides={"gan": {"augment": "translation,cutout"}, "train": {"batch_size": 32}})
+                         overrides=[small, rare_class_settings("cgan"), {"gan": {"augment": "translation,cutout"}}],
+                         as_preset=as_preset)
         syn_cgan = cgan_samples(cgan, [per] * 10, seed)
         results["d"].append(acc(train_classifier(x, y, classes=10, steps=steps, seed=seed, synthetic=syn_cgan)))
 
@@ -433,8 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(ROOT / "results" / "augmentation.json"))
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--presets", action="store_true",
-                   help="conditional and imbalance parts: train the mnist-* presets as they are (their steps, "
-                        "width, batch and precision) instead of the reduced budgets")
+                   help="train the mnist-* presets as they are (their steps, width, batch and precision) "
+                        "instead of the reduced budgets")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     budget = dict(QUICK if args.quick else FULL)
