@@ -414,7 +414,9 @@ def add_commands(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "augment", help="enlarge or re-balance a labelled data set with a conditional GAN or DAGAN",
         description="Train (or reuse with --run) a conditional GAN or DAGAN on a labelled data set and write it "
-                    "enlarged (--per-class N) or re-balanced (--balance), with a manifest of the synthetic samples.")
+                    "enlarged (--per-class N) or re-balanced (--balance), with a manifest of the synthetic samples. "
+                    "A new run trains on class-balanced batches (and, for cgan, with the mode-seeking term) so "
+                    "rare classes are learned; --set train.class_balanced=false / gan.mode_seeking=0 turn that off.")
     p.add_argument("data", help="a folder with one sub-folder per class, an .npz with images and labels, .npy images "
                                 "or a flat folder with --labels, a built-in (mnist, digits), or a table (CSV, Parquet)")
     p.add_argument("--out", required=True, help="the new data set: a folder (images) or a .csv/.parquet file (tables)")
