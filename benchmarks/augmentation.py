@@ -303,11 +303,8 @@ def part_fewshot(budget: dict[str, int], log: Callable[[str], None]) -> dict[str
 def dagan_fidelity(gan: Any, x: torch.Tensor, y: torch.Tensor, seed: int, k: int = 10) -> dict[str, float]:
     """How often the digits classifier gives a variation its source's class, and how much it changes
     the image (mean absolute pixel difference in [0, 1] units, vs. the source)."""
-    from ganforge.features import get_extractor
-
     var = gan.augment(x, k, generator=torch.Generator().manual_seed(seed)).flatten(0, 1)
-    logits = get_extractor("digits", sample_shape=(1, 28, 28))(var).logits
-    agree = float((torch.from_numpy(logits).argmax(1) == y.repeat_interleave(k)).float().mean())
+    agree = class_agreement(var, y.repeat_interleave(k))
     change = float((var - to_float(x).repeat_interleave(k, 0)).abs().mean() / 2)
     return {"class_agreement": agree, "pixel_change": change}
 
@@ -376,13 +373,11 @@ def part_imbalance(budget: dict[str, int], log: Callable[[str], None]) -> dict[s
             "synthetic_class_agreement": {m: mean_std(v) for m, v in agreement.items()}}
 
 
-@torch.no_grad()
 def class_agreement(images: torch.Tensor, labels: torch.Tensor) -> float:
-    """How often the shipped digits classifier reads synthetic uint8 images as the class they were made for."""
-    from ganforge.features import get_extractor
+    """The registry's ``cond_acc``: how often the shipped digits classifier reads images as the class they were made for."""
+    from ganforge.metrics import get_metric
 
-    logits = get_extractor("digits", sample_shape=(1, 28, 28))(to_float(images)).logits
-    return float((torch.from_numpy(logits).argmax(1) == labels).float().mean())
+    return get_metric("cond_acc")(to_float(images), labels, extractor="digits")["values"]["cond_acc"]
 
 
 def smote(x: torch.Tensor, y: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -101,7 +101,7 @@ class GAN(nn.Module):
         self.pack = pack
         self.mode_seeking = mode_seeking
         self.averaged: dict[str, nn.Module] = {}  # EMA copies, filled in by the Trainer
-        self._fake: Tensor | None = None  # the D step's fakes, reused by the G step when n_critic == 1
+        self._fake: Any = None  # the D step's fakes (and what made them), reused by the G step when n_critic == 1
 
     # -- what the Trainer needs to know -----------------------------------------------------
     def networks(self) -> dict[str, nn.Module]:
@@ -204,13 +204,12 @@ class GAN(nn.Module):
         """
         if not self.mode_seeking:
             return 0.0
-        order = torch.arange(len(z), device=z.device)
-        if groups is not None:
-            order = torch.sort(groups, stable=True).indices
+        if groups is None:
+            groups = torch.zeros(len(z), dtype=torch.int64, device=z.device)
+        order = torch.sort(groups, stable=True).indices  # members of a group next to each other
         a, b = order[:-1], order[1:]
-        if groups is not None:
-            same = groups[a] == groups[b]
-            a, b = a[same], b[same]
+        same = groups[a] == groups[b]
+        a, b = a[same], b[same]
         if len(a) == 0:
             return 0.0
         ratio = (fake[a] - fake[b]).abs().float().mean() / (z[a] - z[b]).abs().float().mean()
