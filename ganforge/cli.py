@@ -15,7 +15,7 @@ import torch
 from ganforge.config import ConfigError, parse_set
 
 # Packages that add sub-commands: each module has ``add_commands(subparsers)``; each command sets
-# ``func(args) -> exit code`` and reports bad input by raising ConfigError, DataError or CheckpointError.
+# ``func(args) -> exit code`` and reports bad input by raising a ganforge.errors.GanforgeError.
 COMMAND_MODULES: tuple[str, ...] = ("ganforge.metrics.cli", "ganforge.applications.augment", "ganforge.tabular.cli")
 
 
@@ -105,8 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ganforge.data import DataError
-    from ganforge.training import CheckpointError, TrainingDiverged
+    from ganforge.errors import GanforgeError
     from ganforge.training.runtime import shutdown_distributed
 
     args = build_parser().parse_args(argv)
@@ -116,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = args.func(args)
         finished = True
         return code
-    except (ConfigError, DataError, CheckpointError, TrainingDiverged) as exc:
+    except GanforgeError as exc:
         print(f"ganforge {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

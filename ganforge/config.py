@@ -18,15 +18,9 @@ from typing import Any, Literal, Mapping, Optional
 
 import yaml
 
+from ganforge.errors import ConfigError, ConfigWarning
+
 Norm = Literal["batch", "instance", "none"]
-
-
-class ConfigError(ValueError):
-    """A configuration key or value is wrong; the message names it."""
-
-
-class ConfigWarning(UserWarning):
-    """A legal but questionable combination of options."""
 
 
 @dataclass

@@ -1,5 +1,5 @@
-"""The one exception type raised by :mod:`ganforge.data` for bad input."""
+"""The one exception type raised by :mod:`ganforge.data` for bad input (defined in :mod:`ganforge.errors`)."""
 
+from ganforge.errors import DataError
 
-class DataError(ValueError):
-    """Bad or unreadable input data; the message names the file, key or value at fault."""
+__all__ = ["DataError"]

@@ -7,13 +7,10 @@ from typing import Any
 
 import torch
 
+from ganforge.errors import CheckpointError
 from ganforge.io import atomic_write
 
 FORMAT = 1
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint is missing, unreadable or not a ganforge checkpoint."""
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:

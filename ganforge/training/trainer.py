@@ -19,6 +19,7 @@ import torch.distributed as dist
 from torch import Tensor, nn
 
 from ganforge.config import RESUMABLE_KEYS, ConfigError, TrainConfig, diff, with_defaults
+from ganforge.errors import TrainingDiverged
 from ganforge.io import write_json, write_text
 from ganforge.nets import unwrap
 from ganforge.training.batches import Batches
@@ -37,10 +38,6 @@ from ganforge.training.runtime import (
 )
 
 MAX_ROLLBACKS = 3
-
-
-class TrainingDiverged(RuntimeError):
-    """A loss became NaN or infinite; the weights were not updated with it."""
 
 
 class _NonFinite(Exception):
