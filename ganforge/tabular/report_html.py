@@ -16,7 +16,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .report import _MISSING, NUMERIC_KINDS, _f, _keys, _numeric_values
+from .report_data import _MISSING, NUMERIC_KINDS, _keys, _numeric_values
+from .report_writers import _f
 
 __all__ = ["render_html"]
 
@@ -170,7 +171,7 @@ def _heatmap(result: Mapping) -> str:
 
 def render_html(result: Mapping, real: pd.DataFrame, synthetic: pd.DataFrame) -> str:
     """The report page: summary, per-column scores and plots, the pair-trend heat map, utility, privacy."""
-    from .report import format_report
+    from .report_writers import format_report
 
     fid = result["fidelity"]
     real = real.rename(columns=str)
