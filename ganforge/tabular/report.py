@@ -32,15 +32,19 @@ Privacy (``holdout=``, rows of the real population the generator never saw):
   closest synthetic row; members = a sample of training rows, non-members = the holdout.
   0.5 = no leakage, 1 = the synthetic data gives the training rows away.
 
-Writers: :func:`format_report` / :func:`print_report` (a table), :func:`write_json`,
-:func:`write_html` (one self-contained page with inline SVG plots). The scalar metrics are
-also in the metric registry: ``tabular_shape``, ``tabular_pair_trends``,
+The result is a :class:`Report`: the figures as a dict that shows itself as an HTML page in a
+notebook, with a plain-words verdict per section (:mod:`~ganforge.tabular.verdicts`). Writers
+(:mod:`~ganforge.tabular.report_writers`): :func:`format_report` / :func:`print_report` (a
+table), :func:`write_json`, :func:`write_html` (one self-contained page with inline SVG plots).
+The scalar metrics are also in the metric registry (:mod:`~ganforge.tabular.report_metrics`):
+``tabular_shape``, ``tabular_pair_trends``,
 ``tabular_detection``, ``tabular_utility``, ``tabular_dcr``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import time
 import warnings
@@ -51,7 +55,6 @@ import numpy as np
 import pandas as pd
 
 from ganforge.data.errors import DataError
-from ganforge.metrics import register
 
 from .columns import resolve_kinds
 from .report_data import (  # noqa: F401  (the preparation layer; these names stay importable from here)
@@ -65,9 +68,10 @@ from .report_data import (  # noqa: F401  (the preparation layer; these names st
     _numeric_values,
     _sample_rows,
 )
-from .report_writers import _f, format_report, print_report, write_html, write_json  # noqa: F401
+from .report_writers import Report, _f, format_report, print_report, write_html, write_json  # noqa: F401
 
 __all__ = [
+    "Report",
     "add_report_command",
     "column_shapes",
     "detection_auc",
@@ -431,28 +435,29 @@ def tabular_report(
     max_rows: int | None = 10_000,
     utility_rows: int | None = None,
     threads: int | None = 1,
-) -> dict:
+) -> Report:
     """Fidelity, utility (with ``target``) and privacy (with ``holdout``) of ``synthetic`` against ``real``.
 
     ``real`` is the data the generator was trained on; ``holdout`` real rows it never saw.
     Column kinds are detected on ``real`` (overridable as in the transformer). ``max_rows``
     caps the rows the detection classifier and the distance computations use per table;
     ``utility_rows`` the training rows of the utility models (``None``: all). Returns a
-    JSON-serialisable dict; see the module docs for every figure. ``detection_model`` is
+    :class:`~ganforge.tabular.report_writers.Report`: a JSON-serialisable dict that also shows
+    itself as the HTML page in a notebook (and has ``verdicts`` and ``save``); see the module docs for every figure. ``detection_model`` is
     ``"gbm"`` (histogram gradient boosting), ``"logistic"``, or ``None`` to skip detection.
     ``threads`` caps the BLAS / OpenMP threads of the models (``None``: the libraries' defaults).
     The default, 1, is deliberate: the models are small, and on a busy machine OpenMP threads
     waiting for each other made the detection classifier on Adult 30x slower (242 s against
     8 s with one thread, at a load of 10 on 2 CPUs).
     """
-    if threads is None:
-        return _report(real, synthetic, holdout, target, discrete_columns, seed, column_kinds, detection_model,
-                       max_rows, utility_rows)
+    from ganforge import __version__
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(threads):
-        return _report(real, synthetic, holdout, target, discrete_columns, seed, column_kinds, detection_model,
-                       max_rows, utility_rows)
+    made = {"seed": seed, "ganforge": __version__, "date": time.strftime("%Y-%m-%d %H:%M:%S %z")}
+    with threadpool_limits(threads) if threads is not None else contextlib.nullcontext():
+        result = _report(real, synthetic, holdout, target, discrete_columns, seed, column_kinds, detection_model,
+                         max_rows, utility_rows)
+    return Report(result, real, synthetic, made)
 
 
 def _report(real, synthetic, holdout, target, discrete_columns, seed, column_kinds, detection_model, max_rows,
@@ -495,66 +500,6 @@ def _report(real, synthetic, holdout, target, discrete_columns, seed, column_kin
     return result
 
 
-# ----------------------------------------------------------------------------- registry
-
-
-def _prepared(real, synthetic, holdout=None, discrete_columns=None):
-    tables = _check_tables(real, {"synthetic": synthetic, "holdout": holdout})
-    return _Columns(tables, resolve_kinds(tables["real"], discrete_columns))
-
-
-@register("tabular_shape", inputs="table", values=("shape",))
-def tabular_shape(real: pd.DataFrame, synthetic: pd.DataFrame, discrete_columns=None) -> dict:
-    """Mean column-shape score (1 - KS / 1 - TVD) of ``synthetic`` against ``real``."""
-    r = column_shapes(_prepared(real, synthetic, discrete_columns=discrete_columns))
-    return {"shape": r["mean"], "n_real": len(real), "n_synthetic": len(synthetic)}
-
-
-@register("tabular_pair_trends", inputs="table", values=("pair_trends",))
-def tabular_pair_trends(real: pd.DataFrame, synthetic: pd.DataFrame, discrete_columns=None) -> dict:
-    """Mean pair-trend score (correlation / contingency similarity)."""
-    r = pair_trends(_prepared(real, synthetic, discrete_columns=discrete_columns))
-    return {"pair_trends": r["mean"], "n_real": len(real), "n_synthetic": len(synthetic)}
-
-
-@register("tabular_detection", inputs="table", values=("detection_auc",))
-def tabular_detection(real: pd.DataFrame, synthetic: pd.DataFrame, discrete_columns=None, model: str = "gbm",
-                      max_rows: int | None = 10_000, seed: int = 0) -> dict:
-    """Cross-validated AUC of a real-vs-synthetic classifier (0.5 = indistinguishable)."""
-    r = detection_auc(_prepared(real, synthetic, discrete_columns=discrete_columns), model=model,
-                      max_rows=max_rows, seed=seed)
-    return {"detection_auc": r["auc"], "n_real": r["n_per_class"], "n_synthetic": r["n_per_class"]}
-
-
-@register("tabular_utility", inputs="table", values=("ml_efficacy_synthetic", "ml_efficacy_real"))
-def tabular_utility(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame, target: str,
-                    discrete_columns=None, seed: int = 0) -> dict:
-    """ML efficacy (mean F1, or R^2) of models trained on ``synthetic`` and on ``real``, tested on ``holdout``."""
-    cols = _prepared(real, synthetic, holdout, discrete_columns)
-    if target not in cols.kinds:
-        raise DataError(f"unknown target column {target!r}")
-    r = utility_metrics(cols, target, seed=seed)
-    eff = r["ml_efficacy"]
-    return {"ml_efficacy_synthetic": eff["synthetic"], "ml_efficacy_real": eff["real"], "metric": eff["metric"],
-            "n_real": r["n_train"]["real"], "n_synthetic": r["n_train"]["synthetic"], "n_test": r["n_test"]}
-
-
-@register("tabular_dcr", inputs="table", values=("dcr_synthetic_p5", "dcr_synthetic_median", "dcr_holdout_p5", "dcr_holdout_median", "exact_copies_synthetic", "exact_copies_holdout", "membership_auc"))
-def tabular_dcr(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame, discrete_columns=None,
-                max_rows: int | None = 10_000, seed: int = 0) -> dict:
-    """Distances to closest training record, exact copies and membership-inference AUC."""
-    r = privacy_metrics(_prepared(real, synthetic, holdout, discrete_columns), max_rows=max_rows, seed=seed)
-    return {"dcr_synthetic_p5": r["dcr"]["synthetic_to_train"]["p5"],
-            "dcr_synthetic_median": r["dcr"]["synthetic_to_train"]["median"],
-            "dcr_holdout_p5": r["dcr"]["holdout_to_train"]["p5"],
-            "dcr_holdout_median": r["dcr"]["holdout_to_train"]["median"],
-            "exact_copies_synthetic": r["exact_copies"]["synthetic"],
-            "exact_copies_holdout": r["exact_copies"]["holdout"],
-            "membership_auc": r["membership_auc"],
-            "n_real": len(real), "n_synthetic": r["dcr"]["synthetic_to_train"]["n"],
-            "n_holdout": r["dcr"]["holdout_to_train"]["n"]}
-
-
 # ----------------------------------------------------------------------------- command line
 
 
@@ -562,8 +507,22 @@ def _split(text: str | None) -> list[str] | None:
     return [c.strip() for c in text.split(",") if c.strip()] if text else None
 
 
+def _model_provenance(folder: str) -> dict:
+    """What the page says about the model folder that made the synthetic table (from its model.json)."""
+    import json
+
+    meta = Path(folder) / "model.json"
+    try:
+        params = json.loads(meta.read_text()).get("params", {})
+    except (OSError, ValueError, AttributeError):
+        raise DataError(f"--model {folder}: not a ganforge model folder (no readable model.json)") from None
+    return {"model": str(folder), "model seed": params.get("seed")}
+
+
 def _report_command(args: argparse.Namespace) -> int:
     from .io import read_table
+
+    model = _model_provenance(args.model) if args.model else {}
 
     na = args.na_value or None
     read = {"na_values": na} if na else {}
@@ -580,10 +539,10 @@ def _report_command(args: argparse.Namespace) -> int:
                             max_rows=args.max_rows or None, threads=args.threads or None)
     result["files"] = {"real": str(args.real), "synthetic": str(args.synthetic),
                        "holdout": None if args.holdout is None else str(args.holdout)}
+    result.provenance.update(model)
     print_report(result)
     out = Path(args.out)
-    write_json(result, out / "report.json")
-    write_html(result, real, synthetic, out / "report.html")
+    result.save(out)
     print(f"wrote {out / 'report.json'} and {out / 'report.html'}")
     return 0
 
@@ -600,6 +559,8 @@ def add_report_command(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--holdout", default=None, metavar="TEST", help="real rows not used for training (privacy, utility)")
     p.add_argument("--target", default=None, metavar="COL", help="column to predict for the utility figures")
     p.add_argument("--discrete", default=None, metavar="A,B", help="columns to treat as discrete")
+    p.add_argument("--model", default=None, metavar="DIR",
+                   help="the model folder that made the synthetic table (named on the page, with its seed)")
     p.add_argument("--out", default=".", metavar="DIR", help="folder for report.json and report.html (default .)")
     p.add_argument("--na-value", action="append", default=[], metavar="TEXT",
                    help="extra marker of a missing value in the files, e.g. '?' (repeatable)")

@@ -1,4 +1,5 @@
-"""Writers of a tabular report: a plain-text table, JSON, and the HTML page."""
+"""Writers of a tabular report: a plain-text table, JSON, the HTML page, and the :class:`Report` that
+:func:`~ganforge.tabular.report.tabular_report` returns (the figures as a dict that shows itself)."""
 
 from __future__ import annotations
 
@@ -59,7 +60,9 @@ def format_report(result: Mapping) -> str:
             ("membership-inference AUC", _f(priv["membership_auc"]), "0.5 = no leakage"),
         ]
     out += _table(summary, ("figure", "value", "reference"))
-    out.append("")
+    from .verdicts import verdicts
+
+    out += [""] + [f"{v.level.upper():<5} {v}" for v in verdicts(result).values()] + [""]
     rows = []
     for col, v in fid["shape"]["per_column"].items():
         miss = "" if not (v["missing_real"] or v["missing_synthetic"]) else (
@@ -115,10 +118,63 @@ def write_json(result: Mapping, path: str | Path) -> Path:
     return write_text(path, json.dumps(_jsonable(result), indent=2, allow_nan=False) + "\n")
 
 
-def write_html(result: Mapping, real: pd.DataFrame, synthetic: pd.DataFrame, path: str | Path) -> Path:
-    """Write the report as one self-contained HTML page with plots, atomically."""
+def write_html(result: Mapping, real: pd.DataFrame, synthetic: pd.DataFrame, path: str | Path,
+               provenance: Mapping | None = None) -> Path:
+    """Write the report as one self-contained HTML page with plots, atomically.
+
+    ``provenance`` (input files, model folder, seed, version, date) defaults to a :class:`Report`'s own.
+    """
     from ganforge.io import write_text
 
     from .report_html import render_html
 
-    return write_text(path, render_html(result, real, synthetic))
+    if provenance is None:
+        provenance = getattr(result, "provenance", None)
+    return write_text(path, render_html(result, real, synthetic, provenance))
+
+
+class Report(dict):
+    """The figures of :func:`~ganforge.tabular.report.tabular_report` -- a JSON-ready dict, as before --
+    with the tables they came from, so that it can draw itself.
+
+    In a notebook it shows as the HTML page (``_repr_html_``); ``str()`` is the text table;
+    :attr:`verdicts` says what the figures mean; :meth:`save` writes ``report.json`` and
+    ``report.html``. :attr:`provenance` (what the page says it was made from) holds the ganforge
+    version, the date and the seed; add ``inputs`` (table name -> file) and ``model`` as known.
+    """
+
+    def __init__(self, result: Mapping, real: pd.DataFrame, synthetic: pd.DataFrame,
+                 provenance: Mapping | None = None):
+        super().__init__(result)
+        self.real, self.synthetic = real, synthetic
+        self.provenance = dict(provenance or {})
+
+    @property
+    def scores(self) -> dict:
+        """The figures as a plain dict."""
+        return dict(self)
+
+    @property
+    def verdicts(self) -> dict:
+        """One :class:`~ganforge.tabular.verdicts.Verdict` per section, by section name."""
+        from .verdicts import verdicts
+
+        return verdicts(self)
+
+    def to_html(self, page: bool = True) -> str:
+        """The HTML page (``page=False``: a fragment to embed)."""
+        from .report_html import render_html
+
+        return render_html(self, self.real, self.synthetic, self.provenance, page=page)
+
+    def _repr_html_(self) -> str:
+        return self.to_html(page=False)
+
+    def __str__(self) -> str:
+        return format_report(self)
+
+    def save(self, folder: str | Path) -> tuple[Path, Path]:
+        """Write ``report.json`` and ``report.html`` into ``folder``; returns their paths."""
+        folder = Path(folder)
+        return (write_json(self, folder / "report.json"),
+                write_html(self, self.real, self.synthetic, folder / "report.html"))
