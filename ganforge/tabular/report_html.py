@@ -41,7 +41,7 @@ text-align:right}.gfr td:first-child,.gfr th:first-child{text-align:left}.gfr th
 .gfr .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}
 .gfr .verdict{margin:6px 0;padding:4px 10px;border-left:5px solid;background:#fafafa}
 .gfr .verdict b{text-transform:uppercase;font-size:11px;margin-right:6px}
-.gfr table.prov td{text-align:left;font-size:12px;padding:1px 10px}
+.gfr table.prov td{text-align:left;font-size:12px;padding:1px 10px}.gfr pre{overflow-x:auto}
 """
 
 
@@ -342,8 +342,8 @@ def render_html(result: Mapping, real: pd.DataFrame, synthetic: pd.DataFrame, pr
                      f"{priv['exact_copies']['synthetic']:.2%} / {priv['exact_copies']['holdout']:.2%}"))
     out.append("<h2>Summary</h2>" + "".join(_verdict(v) for v in said.values()) + _table(("figure", "value"), rows))
 
-    out.append("<h2>Columns</h2>" + _verdict(said["columns"]) + "<p class='legend'>real<span style='background:"
-               + REAL + "'></span>synthetic<span style='background:" + SYN + "'></span> "
+    out.append("<h2>Columns</h2>" + _verdict(said["columns"]) + "<p class='legend'><span style='background:"
+               + REAL + "'></span>real <span style='background:" + SYN + "'></span>synthetic "
                "<span class='muted' style='background:none;width:auto'>share of the non-missing values; "
                "hover for the figures</span></p><div class='grid'>")
     per = fid["shape"]["per_column"]
