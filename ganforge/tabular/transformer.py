@@ -21,16 +21,24 @@ Per column (see :class:`ColumnSpec` for what is stored, :class:`Span` for the la
   continuous row of the same batch, so they carry no information a discriminator could use.
 
   Datetimes are counted in the coarsest unit in which every value is whole (days, hours,
-  ..., nanoseconds; UTC for time-zone aware columns) and treated as integers.
+  ..., nanoseconds; UTC for time-zone aware columns) and treated as integers; dates read from
+  text (:mod:`.datetimes`) are written back as text in their format. Continuous values are
+  rounded to the most decimals the column was written with (at most 6).
 
 * **discrete** -- one softmax block (role ``"category"``) with one slot per category, in
   order of training frequency, plus an ``"other"`` slot and a missing slot where needed.
-  High cardinality: a column with more than ``max_categories`` distinct values keeps its
-  ``max_categories - 1`` most frequent ones; the rest share the ``"other"`` slot, which the
-  inverse resamples from the tail's empirical distribution (an at most ``max_tail``-row
-  random sample of the tail, stored with the transformer). The width -- and the memory of
-  the transformed matrix -- is bounded by ``max_categories`` per column, whatever the
-  cardinality.
+  *Rare values* -- seen fewer than ``min_category_count`` times -- are never stored: they share
+  the ``"other"`` slot, and a draw of them is written as ``"<other>"`` in a text column and as a
+  missing value in any other, never as one of them, so a model file is not a list of the rare,
+  identifying values of its training data. High cardinality: a column with more than
+  ``max_categories`` frequent values keeps its ``max_categories - 1`` most frequent ones; the
+  rest join the ``"other"`` slot, which the inverse resamples from their empirical distribution
+  (an at most ``max_tail``-row random sample of them, stored with the transformer). The width --
+  and the memory of the transformed matrix -- is bounded by ``max_categories`` per column.
+
+* **identifier** -- no span: the column's format is stored (:mod:`.identifiers`) and the
+  inverse draws fresh values of it, distinct within a call; with ``identifiers="drop"`` the
+  column is left out of the inverse.
 
 Fitting subsamples each mixture's data to ``fit_rows`` rows and fits the columns' mixtures in
 parallel (``n_jobs`` worker processes); point-mass rates, category frequencies and ranges use
@@ -50,16 +58,17 @@ import pandas as pd
 
 from ganforge.data.errors import DataError
 
-from .columns import KINDS, MAX_DISCRETE_INT, resolve_kinds
+from . import identifiers as ids
+from .columns import KINDS, MAX_DISCRETE_INT, decimals, describe_columns, resolve_kinds
+from .datetimes import UNITS as _DT_UNITS, detect_format, format_times, parse_times
 from .mixture import cover, fit_mixture
 
 __all__ = ["ColumnSpec", "Span", "TabularTransformer"]
 
 FORMAT = "ganforge.TabularTransformer"
 VERSION = 1
-
-_DT_UNITS = (("D", 86_400 * 10**9), ("h", 3_600 * 10**9), ("m", 60 * 10**9), ("s", 10**9),
-             ("ms", 10**6), ("us", 10**3), ("ns", 1))
+RARE_MARKER = "<other>"  # what a draw of a text column's pooled rare values is written as
+IDENTIFIERS = ("generate", "drop")
 
 
 @dataclass
@@ -67,7 +76,7 @@ class ColumnSpec:
     """What the transformer learned about one source column (JSON-serialisable via ``asdict``)."""
 
     name: str
-    kind: str  # "continuous" | "integer" | "discrete" | "datetime"
+    kind: str  # "continuous" | "integer" | "discrete" | "datetime" | "identifier"
     dtype: str  # the source dtype, restored by inverse_transform
     missing_rate: float = 0.0
     has_missing: bool = False
@@ -93,11 +102,19 @@ class ColumnSpec:
     point_mass_rates: list[float] = field(default_factory=list)
     unit: str | None = None  # datetime: the unit values are counted in
     tz: str | None = None  # datetime: the time zone of an aware column
+    datetime_format: str | None = None  # datetime read from text: its format, used to write values back
+    decimals: int | None = None  # continuous: decimals the values were written with (the inverse rounds)
+    # rare values (seen < min_count times): pooled into "other", never stored
+    min_count: int = 1
+    n_rare: int = 0  # how many distinct values were pooled so
+    rare_share: float = 0.0  # share of "other" draws that are rare values (written as rare_marker)
+    rare_marker: str | None = None  # RARE_MARKER in a text column; None (a missing value) otherwise
+    identifier: dict | None = None  # identifier: its format (identifiers.learn); None when dropped
 
     @property
     def selector_slots(self) -> list[str]:
         """Slot labels of a numeric column's point-mass / missing block (empty if it has none)."""
-        if self.kind == "discrete":
+        if self.kind in ("discrete", "identifier"):
             return []
         slots = (["continuous"] if self.has_continuous else []) + [repr(v) for v in self.point_masses]
         slots += ["missing"] if self.has_missing else []
@@ -168,7 +185,9 @@ class TabularTransformer:
     or 0 = never); ``max_point_masses`` at most this many per column; ``weight_threshold`` the
     weight below which a mixture mode is dropped; ``max_discrete_int`` whole-number columns with
     at most this many distinct values are detected as discrete; ``max_tail`` rows of a
-    high-cardinality column's tail kept for resampling "other".
+    high-cardinality column's tail kept for resampling "other"; ``min_category_count`` categories
+    seen fewer times are pooled into "other" and never stored nor sampled (1: keep every one);
+    ``identifiers`` ``"generate"`` fresh values for identifier columns or ``"drop"`` them.
     """
 
     def __init__(
@@ -185,6 +204,8 @@ class TabularTransformer:
         weight_threshold: float = 0.005,
         max_discrete_int: int = MAX_DISCRETE_INT,
         max_tail: int = 10_000,
+        min_category_count: int = 5,
+        identifiers: str = "generate",
     ):
         if isinstance(max_modes, bool) or not isinstance(max_modes, int) or max_modes < 1:
             raise ValueError(f"max_modes must be a positive integer, got {max_modes!r}")
@@ -192,6 +213,10 @@ class TabularTransformer:
             raise ValueError(f"max_categories must be an integer >= 2, got {max_categories!r}")
         if fit_rows is not None and (isinstance(fit_rows, bool) or not isinstance(fit_rows, int) or fit_rows < 10):
             raise ValueError(f"fit_rows must be None or an integer >= 10, got {fit_rows!r}")
+        if isinstance(min_category_count, bool) or not isinstance(min_category_count, int) or min_category_count < 1:
+            raise ValueError(f"min_category_count must be a positive integer, got {min_category_count!r}")
+        if identifiers not in IDENTIFIERS:
+            raise ValueError(f"identifiers must be one of {', '.join(map(repr, IDENTIFIERS))}, got {identifiers!r}")
         if point_mass_threshold is not None and not 0 <= point_mass_threshold <= 1:
             raise ValueError(f"point_mass_threshold must be in [0, 1], got {point_mass_threshold!r}")
         self.max_modes = max_modes
@@ -205,6 +230,8 @@ class TabularTransformer:
         self.weight_threshold = float(weight_threshold)
         self.max_discrete_int = int(max_discrete_int)
         self.max_tail = int(max_tail)
+        self.min_category_count = min_category_count
+        self.identifiers = identifiers
         self.columns: list[ColumnSpec] = []
         self.spans: list[Span] = []
         self.output_dim: int = 0
@@ -215,7 +242,8 @@ class TabularTransformer:
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in (
             "max_modes", "max_categories", "fit_rows", "n_jobs", "seed", "clip", "point_mass_threshold",
-            "max_point_masses", "weight_threshold", "max_discrete_int", "max_tail")}
+            "max_point_masses", "weight_threshold", "max_discrete_int", "max_tail", "min_category_count",
+            "identifiers")}
 
     @property
     def fitted(self) -> bool:
@@ -252,6 +280,9 @@ class TabularTransformer:
                 raise DataError(f"column {name!r} is entirely missing; drop it or fill it before fitting")
             if kind == "discrete":
                 specs.append(self._fit_discrete(name, s, missing, rng))
+                continue
+            if kind == "identifier":
+                specs.append(self._fit_identifier(name, s, missing))
                 continue
             spec, x = self._numeric_spec(name, kind, s, missing)
             self._fit_point_masses(spec, x, len(s))
@@ -298,33 +329,52 @@ class TabularTransformer:
             uniques = [str(u) for u in np.asarray(uniques, dtype=object)]
         counts = np.bincount(codes, minlength=len(uniques))
         order = np.argsort(-counts, kind="stable")
-        n_unique = len(uniques)
-        other = n_unique > self.max_categories
-        keep = order[: self.max_categories - 1] if other else order
-        spec = ColumnSpec(name=name, kind="discrete", dtype=_dtype_str(s.dtype), n_unique=n_unique, as_str=as_str)
+        rare = order[counts[order] < self.min_category_count]
+        frequent = order[counts[order] >= self.min_category_count]
+        other = len(frequent) > self.max_categories or len(rare) > 0
+        keep = frequent[: self.max_categories - 1] if other else frequent
+        spec = ColumnSpec(name=name, kind="discrete", dtype=_dtype_str(s.dtype), n_unique=len(uniques), as_str=as_str,
+                          min_count=self.min_category_count, n_rare=len(rare))
         spec.categories = [uniques[j] for j in keep]
         freqs = [counts[j] / n for j in keep]
         if other:
-            tail = order[self.max_categories - 1:]
+            tail = frequent[len(keep):]
             tail_counts = counts[tail]
-            freqs.append(tail_counts.sum() / n)
-            if tail_counts.sum() > self.max_tail:  # a random sample of the tail's rows
-                drawn = rng.choice(len(tail), self.max_tail, replace=True, p=tail_counts / tail_counts.sum())
-                idx, cnt = np.unique(drawn, return_counts=True)
-                tail, tail_counts = tail[idx], cnt
+            pooled = tail_counts.sum() + counts[rare].sum()
+            freqs.append(pooled / n)
             spec.other = True
-            spec.tail_values = [uniques[j] for j in tail]
-            spec.tail_weights = [float(c) for c in tail_counts / tail_counts.sum()]
+            spec.rare_share = float(counts[rare].sum() / pooled)
+            text = as_str or all(isinstance(u, str) for u in uniques)
+            spec.rare_marker = RARE_MARKER if text and len(rare) else None
+            if len(tail):
+                if tail_counts.sum() > self.max_tail:  # a random sample of the tail's rows
+                    drawn = rng.choice(len(tail), self.max_tail, replace=True, p=tail_counts / tail_counts.sum())
+                    idx, cnt = np.unique(drawn, return_counts=True)
+                    tail, tail_counts = tail[idx], cnt
+                spec.tail_values = [uniques[j] for j in tail]
+                spec.tail_weights = [float(c) for c in tail_counts / tail_counts.sum()]
         spec.missing_rate = float(missing.mean())
         spec.has_missing = bool(missing.any())
         if spec.has_missing:
             freqs.append(spec.missing_rate)
         spec.category_freqs = [float(f) for f in freqs]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            spec.dtype_categories = [_jsonable(c) for c in s.dtype.categories]
+        if isinstance(s.dtype, pd.CategoricalDtype):  # declared categories, less the rare ones
+            seen = {uniques[j] for j in rare}
+            spec.dtype_categories = [_jsonable(c) for c in s.dtype.categories if _jsonable(c) not in seen]
             if not all(_plain(c) for c in spec.dtype_categories):
                 spec.dtype_categories = None
             spec.ordered = bool(s.dtype.ordered)
+        return spec
+
+    def _fit_identifier(self, name: str, s: pd.Series, missing: np.ndarray) -> ColumnSpec:
+        """An identifier column: its format (or nothing, when identifiers are dropped), no values."""
+        spec = ColumnSpec(name=name, kind="identifier", dtype=_dtype_str(s.dtype),
+                          missing_rate=float(missing.mean()), has_missing=bool(missing.any()))
+        if self.identifiers == "generate":
+            fmt, reason = ids.detect(s) or ("code", "declared an identifier")
+            if fmt == "integer" and not pd.api.types.is_numeric_dtype(s.dtype):
+                fmt = "code"
+            spec.identifier = ids.learn(s, fmt, reason, self.min_category_count)
         return spec
 
     def _numeric_spec(self, name: str, kind: str, s: pd.Series, missing: np.ndarray):
@@ -333,18 +383,23 @@ class TabularTransformer:
         spec.missing_rate = float(missing.mean())
         spec.has_missing = bool(missing.any())
         if kind == "datetime":
+            spec.datetime_format = None if pd.api.types.is_datetime64_any_dtype(s.dtype) else detect_format(s)
+            if spec.datetime_format:
+                s = parse_times(s, spec.datetime_format, name)
             ns, tz = _datetime_ns(s, name)
             spec.tz = tz
             present = ns[~missing]
             unit, size = next((u, q) for u, q in _DT_UNITS if not np.any(present % q))
             spec.unit = unit
             x = (present // size).astype(np.float64)
-            if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+            if not pd.api.types.is_datetime64_any_dtype(s.dtype) and not spec.datetime_format:
                 spec.dtype = "datetime64[ns]" if tz is None else f"datetime64[ns, {tz}]"
             return spec, x
         x = _numeric(s, name)[~missing]
         if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
             spec.dtype = "float64"
+        if kind == "continuous":
+            spec.decimals = decimals(x, s.dtype if pd.api.types.is_float_dtype(s.dtype) else np.float64)
         return spec, x
 
     def _fit_point_masses(self, spec: ColumnSpec, x: np.ndarray, n: int) -> None:
@@ -378,6 +433,8 @@ class TabularTransformer:
             start += width
 
         for c in specs:
+            if c.kind == "identifier":
+                continue
             if c.kind == "discrete":
                 add(c.name, len(c.category_slots), "softmax", "category")
                 continue
@@ -438,13 +495,15 @@ class TabularTransformer:
         """``df`` -> float32 ``(N, output_dim)``; softmax blocks one-hot. Deterministic per seed."""
         self._check_fitted()
         df = _check_frame(df, "transform", allow_empty_rows=True)
-        absent = [c.name for c in self.columns if c.name not in df.columns]
+        absent = [c.name for c in self.columns if c.name not in df.columns and c.kind != "identifier"]
         if absent:
             raise DataError(f"columns missing from the table: {', '.join(map(repr, absent))}")
         n = len(df)
         out = np.zeros((n, self.output_dim), dtype=np.float32)
         rows = np.arange(n)
         for i, spec in enumerate(self.columns):
+            if spec.kind == "identifier":
+                continue
             spans = {s.role: s for s in self.column_spans(spec.name)}
             s = df[spec.name]
             missing = s.isna().to_numpy()
@@ -458,6 +517,8 @@ class TabularTransformer:
                                 "when the transformer was fitted")
             x = np.zeros(n)
             if spec.kind == "datetime":
+                if spec.datetime_format:
+                    s = parse_times(s, spec.datetime_format, spec.name)
                 ns, _ = _datetime_ns(s, spec.name, spec.tz)
                 x[~missing] = (ns[~missing] // dict(_DT_UNITS)[spec.unit]).astype(np.float64)
             else:
@@ -559,6 +620,11 @@ class TabularTransformer:
         for i, spec in enumerate(self.columns):
             spans = {s.role: s for s in self.column_spans(spec.name)}
             rng = np.random.default_rng([seed, i]) if seed is not None else self._inverse_rng
+            if spec.kind == "identifier":
+                if spec.identifier is not None:
+                    values = pd.Series(ids.draw(spec.identifier, n, rng))
+                    cols[spec.name] = values.where(rng.random(n) >= spec.missing_rate) if spec.has_missing else values
+                continue
             if spec.kind == "discrete":
                 sp = spans["category"]
                 cols[spec.name] = self._decode_category(spec, x[:, sp.start:sp.start + sp.width].argmax(1), rng)
@@ -571,6 +637,8 @@ class TabularTransformer:
                 values = np.asarray(spec.means)[k] + 4 * np.asarray(spec.stds)[k] * a
                 if spec.kind != "continuous":
                     values = np.round(values)
+                elif spec.decimals is not None:
+                    values = np.round(values, spec.decimals)
                 if self.clip:
                     values = np.clip(values, spec.min, spec.max)
             missing = np.zeros(n, dtype=bool)
@@ -595,13 +663,18 @@ class TabularTransformer:
             lookup[j] = c
         lookup[len(cats):] = None
         values = lookup[idx]
+        missing = idx == len(spec.category_slots) - 1 if spec.has_missing else np.zeros(len(idx), bool)
         if spec.other:
-            is_other = idx == len(cats)
-            if is_other.any():
+            other = np.flatnonzero(idx == len(cats))
+            rare = other[rng.random(len(other)) < spec.rare_share] if spec.rare_share else other[:0]
+            values[rare] = spec.rare_marker
+            if spec.rare_marker is None:
+                missing[rare] = True
+            tailed = np.setdiff1d(other, rare)
+            if len(tailed):
                 tail = np.empty(len(spec.tail_values), dtype=object)
                 tail[:] = spec.tail_values
-                values[is_other] = tail[rng.choice(len(tail), int(is_other.sum()), p=np.asarray(spec.tail_weights))]
-        missing = idx == len(spec.category_slots) - 1 if spec.has_missing else np.zeros(len(idx), bool)
+                values[tailed] = tail[rng.choice(len(tail), len(tailed), p=np.asarray(spec.tail_weights))]
         values[missing] = np.nan
         return _restore_discrete(spec, values, missing)
 
@@ -610,36 +683,10 @@ class TabularTransformer:
     def describe(self) -> str:
         """A table of the columns: kind, source dtype, width in the matrix and what was learned."""
         self._check_fitted()
-        rows = [("column", "kind", "dtype", "width", "details")]
-        for c in self.columns:
-            width = sum(s.width for s in self.spans if s.column == c.name)
-            parts = []
-            if c.kind == "discrete":
-                parts.append(f"{len(c.categories)} categories")
-                if c.other:
-                    parts.append(f"+ other ({c.n_unique - len(c.categories)} rare values, "
-                                 f"{c.category_freqs[len(c.categories)]:.1%})")
-            else:
-                if c.has_continuous:
-                    lo, hi = (_fmt(c.min), _fmt(c.max)) if c.kind != "datetime" else (
-                        _fmt_time(c.min, c), _fmt_time(c.max, c))
-                    parts.append(f"{len(c.means)} modes on [{lo}, {hi}]")
-                for v, r in zip(c.point_masses, c.point_mass_rates):
-                    parts.append(f"point mass {_fmt(v)} ({r:.1%})")
-                if c.unit:
-                    parts.append(f"unit {c.unit}" + (f" {c.tz}" if c.tz else ""))
-            if c.has_missing:
-                parts.append(f"missing {c.missing_rate:.1%}")
-            rows.append((c.name, c.kind, c.dtype, str(width), ", ".join(parts)))
-        rows.append(("total", "", "", str(self.output_dim), f"{len(self.columns)} columns"))
-        widths = [max(len(r[j]) for r in rows) for j in range(4)]
-        lines = []
-        for k, r in enumerate(rows):
-            lines.append("  ".join(v.ljust(widths[j]) if j != 3 else v.rjust(widths[j])
-                                   for j, v in enumerate(r[:4])) + "  " + r[4])
-            if k == 0 or k == len(rows) - 2:
-                lines.append("-" * (sum(widths) + 8 + max(len(r[4]) for r in rows)))
-        return "\n".join(line.rstrip() for line in lines)
+        widths: dict[str, int] = {}
+        for sp in self.spans:
+            widths[sp.column] = widths.get(sp.column, 0) + sp.width
+        return describe_columns(self.columns, widths, self.output_dim)
 
     def to_dict(self) -> dict:
         """Everything needed to rebuild the fitted transformer, as plain JSON data."""
@@ -673,19 +720,6 @@ class TabularTransformer:
 
 
 # ----------------------------------------------------------------------------- module helpers
-
-
-def _fmt(v) -> str:
-    if v is None:
-        return "-"
-    if float(v) == int(v) and abs(v) < 1e15:
-        return str(int(v))
-    return f"{v:.4g}"
-
-
-def _fmt_time(v: float, spec: ColumnSpec) -> str:
-    t = pd.Timestamp(int(v) * dict(_DT_UNITS)[spec.unit])
-    return str(t.tz_localize("UTC").tz_convert(spec.tz) if spec.tz else t)
 
 
 def _is_missing(v) -> bool:
@@ -761,6 +795,8 @@ def _restore_numeric(spec: ColumnSpec, values: np.ndarray, missing: np.ndarray):
         out[missing] = pd.NaT
         if spec.tz:
             out = out.dt.tz_localize("UTC").dt.tz_convert(spec.tz)
+        if spec.datetime_format:
+            return format_times(out, spec.datetime_format)
         try:
             return out.astype(spec.dtype)
         except (TypeError, ValueError):
@@ -790,11 +826,15 @@ def _restore_discrete(spec: ColumnSpec, values: np.ndarray, missing: np.ndarray)
         cats = spec.dtype_categories
         if cats is None:
             cats = list(spec.categories) + [v for v in (spec.tail_values or []) if v not in spec.categories]
+        if spec.rare_marker is not None and spec.rare_marker not in cats:
+            cats = list(cats) + [spec.rare_marker]
         vals = np.where(missing, None, values)
         return pd.Categorical(vals, categories=_category_index(cats), ordered=spec.ordered)
     s = pd.Series(values, dtype=object)
     if spec.as_str or dtype == "object":
         return s
+    if missing.any() and dtype[:1] in "iub":  # a pooled rare value, written as missing: a nullable dtype
+        dtype = "boolean" if dtype == "bool" else dtype.capitalize().replace("Uint", "UInt")
     try:
         return s.astype(dtype)
     except (TypeError, ValueError):
