@@ -8,11 +8,12 @@ column: the model keeps its *format*, never a value, and sampling draws fresh va
 format, distinct within a sample (or the column is dropped, as the user chooses).
 
 Codes and phone numbers are described by templates of runs -- a run of digits or letters of a
-fixed length, or one other character (``"C000123"``: ``C`` then 6 digits). A run that is the
-same in at least ``min_count`` values is written literally (the ``C``, a shared area code). Of
-the other digit runs, the one with the most room draws numbers above every training number of
-that run (``C002100`` onwards when the training codes end at ``C002000``), so a fresh code cannot
-be a training code. Where no run has room (random codes filling their space), values are drawn
+fixed length (a number without leading zeros: the widths seen), or one other character
+(``"C000123"``: ``C`` then 6 digits). A run that is the same in at least ``min_count`` values
+is written literally (the ``C``, a shared area code). Of the other digit runs, the one with the
+most room draws numbers above every training number of that run (``C002100`` onwards when the
+training codes end at ``C002000``; ``user700`` onwards after ``user0`` ... ``user699``), so a
+fresh code cannot be a training code. Where no run has room (random codes filling their space), values are drawn
 from the template's whole space, and the chance that one is a training value -- at most the
 training values over the size of the space -- is stated. E-mail addresses get a fresh local part
 (a template as above) at a domain shared by at least ``min_count`` training values, or at
@@ -95,8 +96,8 @@ def _round_up(v: int) -> int:
 def _shape(value: str) -> tuple:
     runs = []
     for r in _RUN.findall(value):
-        if r[0].isdigit():
-            runs.append(("9", len(r)))
+        if r[0].isdigit():  # zero-padded: a fixed width; else a number of any width
+            runs.append(("9", len(r)) if r[0] == "0" and len(r) > 1 else ("#", 0))
         elif r[0].isalpha():
             runs.append(("a", "".join("A" if c.isupper() else "a" for c in r)))
         else:
@@ -121,13 +122,20 @@ def _templates(values: pd.Series, min_count: int) -> list[dict]:
                 runs.append({"letters": pattern})
             else:
                 bound = _round_up(parts.astype(int).max() + 1)
-                runs.append({"digits": pattern, "from": bound})
-                if 10 ** pattern - bound > best_room:
-                    best, best_room = len(runs) - 1, 10 ** pattern - bound
+                if cls == "9":
+                    runs.append({"digits": pattern, "from": bound})
+                else:
+                    widths = [int(parts.str.len().min()), int(parts.str.len().max())]
+                    runs.append({"number": bound, "widths": widths})
+                room = 10 ** (pattern if cls == "9" else widths[1]) - bound
+                if room > best_room:
+                    best, best_room = len(runs) - 1, room
         space = 1.0
         for j, r in enumerate(runs):
             if "letters" in r:
                 space *= 26.0 ** len(r["letters"])
+            elif "number" in r:
+                space *= float(best_room) if j == best else float(r["number"] - _low(r))
             elif "digits" in r:
                 space *= float(best_room) if j == best else 10.0 ** r["digits"]
                 if j != best:
@@ -172,6 +180,11 @@ def describe(spec: dict) -> str:
 # ----------------------------------------------------------------------------- drawing
 
 
+def _low(run: dict) -> int:
+    """The smallest number of a run's narrowest training width (0 for one digit)."""
+    return 10 ** (run["widths"][0] - 1) if run["widths"][0] > 1 else 0
+
+
 def _draw_template(t: dict, n: int, rng: np.random.Generator) -> np.ndarray:
     out = np.full(n, "", dtype=object)
     for j, r in enumerate(t["runs"]):
@@ -183,6 +196,10 @@ def _draw_template(t: dict, n: int, rng: np.random.Generator) -> np.ndarray:
             table = np.array([list(string.ascii_uppercase if c == "A" else string.ascii_lowercase) for c in pattern])
             chars = table[np.arange(len(pattern)), codes]
             part = np.array(["".join(row) for row in chars], dtype=object)
+        elif "number" in r:  # above every training number when fresh, else of the training widths
+            bound, width = r["number"], r["widths"][1]
+            lo, hi = (bound, max(10 ** width, bound + 2 * n)) if j == t["fresh"] else (_low(r), bound)
+            part = np.array([str(v) for v in rng.integers(lo, hi, n)], dtype=object)
         else:
             width, lo = r["digits"], r["from"] if j == t["fresh"] else 0
             hi = max(10 ** width, lo + 2 * n) if j == t["fresh"] else 10 ** width
