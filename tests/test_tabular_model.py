@@ -290,3 +290,31 @@ def test_training_by_sampling_resumes_exactly(tmp_path):
     resumed.fit(resume=tmp_path / "ckpt.pt")
     for (name, a), b in zip(straight.gan.generator.state_dict().items(), resumed.gan.generator.state_dict().values()):
         assert torch.equal(a, b), name
+
+
+def test_a_model_folder_holds_no_rare_category_and_never_samples_one(tmp_path):
+    df = small_table(400, seed=1)
+    rare = [f"Hamlet{i:03d}" for i in range(12)]
+    df.loc[:11, "city"] = rare  # each seen once
+    model = TabularGAN(epochs=2, seed=0, min_category_count=5, **TINY).fit(df)
+    model.save(tmp_path / "m")
+    data = b"".join(p.read_bytes() for p in (tmp_path / "m").iterdir())
+    assert not [v for v in rare if v.encode() in data]
+    out = model.sample(2000, seed=0)
+    assert not out["city"].isin(rare).any() and set(out["city"]) <= {"Paris", "Lyon", "Nice", "<other>"}
+    with pytest.raises(DataError, match="Hamlet000.*fewer than min_category_count=5"):
+        model.sample(5, conditions={"city": "Hamlet000"})
+
+
+def test_a_model_folder_from_before_identifiers_and_rare_pooling_loads(fitted, tmp_path):
+    fitted.save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    for key in ("min_category_count", "identifiers"):
+        meta["params"].pop(key)
+        meta["transformer"]["params"].pop(key)
+    for c in meta["transformer"]["columns"]:
+        for key in ("datetime_format", "decimals", "min_count", "n_rare", "rare_share", "rare_marker", "identifier"):
+            c.pop(key)
+    (tmp_path / "m" / "model.json").write_text(json.dumps(meta))
+    old = TabularGAN.load(tmp_path / "m")
+    assert old.min_category_count == 5 and list(old.sample(10, seed=0).columns) == list(fitted.sample(1).columns)

@@ -164,13 +164,15 @@ def test_category_index(fitted):
 def test_high_cardinality_is_bounded():
     rng = np.random.default_rng(0)
     n = 20000
-    ids = np.where(rng.random(n) < 0.5, rng.choice(["a", "b", "c"], n), [f"id{i}" for i in rng.integers(0, 10**6, n)])
+    ids = np.where(rng.random(n) < 0.5, rng.choice(["a", "b", "c"], n), [f"id{i}" for i in rng.integers(0, 1000, n)])
     df = pd.DataFrame({"id": ids, "v": rng.normal(size=n)})
     t = TabularTransformer(max_categories=50, max_tail=2000, n_jobs=1).fit(df)
     span = t.condition_spans()[0]
     assert span.width == 50 and t.output_dim < 50 + 15
     spec = t.columns[0]
     assert spec.other and len(spec.tail_values) <= 2000
+    counts = df["id"].value_counts()
+    assert spec.n_rare == (counts < 5).sum() > 0 and not set(spec.tail_values) & set(counts.index[counts < 5])
     back = t.inverse_transform(t.transform(df))
     # kept categories exact; "other" resampled from the tail at the right rate
     kept = df["id"].isin(spec.categories)
@@ -230,3 +232,61 @@ def test_mixture_finds_the_modes(fitted, frame):
     # every training value lies within 4 sigma of some mode: the encoding is lossless
     x = frame["bimodal"].to_numpy()[:, None]
     assert (np.abs(x - np.array(spec.means)) / (4 * np.array(spec.stds))).min(1).max() <= 1 + 1e-6
+
+
+def test_rare_categories_are_pooled_never_stored_nor_sampled():
+    rng = np.random.default_rng(0)
+    n = 1000
+    names = np.where(rng.random(n) < 0.95, rng.choice(["Paris", "Lyon"], n), [f"Village{i}" for i in range(n)])
+    sizes = np.where(rng.random(n) < 0.97, rng.choice([1, 2, 3], n), 7 + np.arange(n) % 20)  # 20 rare values
+    df = pd.DataFrame({"town": names, "size": sizes, "level": pd.Categorical(names), "v": rng.normal(size=n)})
+    rare = {v for v in df["town"] if v.startswith("Village")}
+    t = TabularTransformer(n_jobs=1, max_discrete_int=30).fit(df)
+    state = json.dumps(t.to_dict())
+    assert not [v for v in rare if v in state]
+    spec = t._spec("town")
+    assert sorted(spec.categories) == ["Lyon", "Paris"] and spec.n_rare == len(rare) and spec.tail_values is None
+    assert "seen < 5 times, sampled as '<other>'" in t.describe()
+    x = np.zeros((600, t.output_dim), dtype=np.float32)
+    for col in ("town", "size", "level"):  # every row drawn as "other"
+        sp = t.column_spans(col)[0]
+        x[:, sp.start + len(t._spec(col).categories)] = 1.0
+    back = t.inverse_transform(x, seed=0)
+    assert (back["town"] == "<other>").all() and not back["town"].isin(rare).any()
+    assert back["size"].isna().all() and str(back["size"].dtype) == "Int64"  # numbers: a missing value
+    assert (back["level"] == "<other>").all() and "Village0" not in back["level"].cat.categories
+    kept = TabularTransformer(n_jobs=1, min_category_count=1, max_discrete_int=30).fit(df)
+    assert kept._spec("town").n_rare == 0 and len(kept._spec("town").categories) == 2 + len(rare)
+    with pytest.raises(ValueError, match="min_category_count"):
+        TabularTransformer(min_category_count=0)
+
+
+def test_continuous_columns_keep_their_decimals():
+    rng = np.random.default_rng(0)
+    n = 500
+    df = pd.DataFrame({"price": rng.normal(50, 10, n).round(2), "ratio": rng.random(n).round(4),
+                       "raw": rng.normal(size=n), "count": rng.integers(0, 1000, n)})
+    t = TabularTransformer(n_jobs=1).fit(df)
+    assert [c.decimals for c in t.columns] == [2, 4, None, None]
+    assert "2 decimals" in t.describe()
+    noisy = t.transform(df)
+    noisy[:, [s.start for s in t.spans if s.role == "value"]] += 0.01 * rng.normal(size=(n, 4)).astype(np.float32)
+    back = t.inverse_transform(noisy)
+    assert np.allclose(back["price"], back["price"].round(2), rtol=0, atol=1e-12)
+    assert np.allclose(back["ratio"], back["ratio"].round(4), rtol=0, atol=1e-12)
+    assert not np.allclose(back["raw"], back["raw"].round(6), rtol=0, atol=1e-12)
+    assert back["count"].dtype == np.int64
+    assert back["price"].map(lambda v: len(repr(v).split(".")[1]) <= 2).all()  # written as 52.13, not 52.1300001
+
+
+def test_a_description_without_the_new_fields_still_loads(fitted, frame):
+    d = json.loads(json.dumps(fitted.to_dict()))
+    for key in ("min_category_count", "identifiers"):
+        d["params"].pop(key)
+    for c in d["columns"]:
+        for key in ("datetime_format", "decimals", "min_count", "n_rare", "rare_share", "rare_marker", "identifier"):
+            c.pop(key)
+    old = TabularTransformer.from_dict(d)
+    x = fitted.transform(frame.iloc[:50])
+    pd.testing.assert_frame_equal(old.inverse_transform(x, seed=0), fitted.inverse_transform(x, seed=0),
+                                  check_exact=False, rtol=1e-9)

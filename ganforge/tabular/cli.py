@@ -22,7 +22,7 @@ def _columns(text: str | None) -> list[str] | None:
         return None
     names = [c.strip() for c in text.split(",") if c.strip()]
     if not names:
-        raise ConfigError(f"--discrete expects column names separated by commas; got {text!r}")
+        raise ConfigError(f"expected column names separated by commas; got {text!r}")
     return names
 
 
@@ -42,10 +42,13 @@ def _fit(args: argparse.Namespace) -> int:
         options["batch_size"] = args.batch_size
     if args.precision is not None:
         options["precision"] = args.precision
+    options["min_category_count"] = args.min_category_count
+    options["identifiers"] = "drop" if args.drop_ids else "generate"
     model = TabularGAN(**options)
     read_options = {"na_values": args.na_values.split(",")} if args.na_values else {}
     df = read_table(args.data, **read_options)
-    model.fit(df, discrete_columns=_columns(args.discrete))
+    kinds = {name: "identifier" for name in _columns(args.id_columns) or ()}
+    model.fit(df, discrete_columns=_columns(args.discrete), column_kinds=kinds or None)
     model.save(out)
     t = model.training_
     print(f"trained {t['steps']} steps ({t['epochs']:.1f} epochs) on {t['rows']} rows in {t['seconds']:.1f} s"
@@ -112,6 +115,13 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--precision", default=None, choices=["auto", "bf16", "fp32"])
     p.add_argument("--na-values", default=None, metavar="A,B",
                    help="extra markers of missing values in a text table, e.g. '?'")
+    p.add_argument("--id-columns", default=None, metavar="A,B",
+                   help="columns to treat as identifiers, besides the detected ones (ids, e-mails, phones, UUIDs)")
+    p.add_argument("--drop-ids", action="store_true",
+                   help="leave identifier columns out of the samples (default: fresh values of the same format)")
+    p.add_argument("--min-category-count", type=int, default=5, metavar="K",
+                   help="categories seen fewer than K times are pooled into 'other' and never stored in the model "
+                        "nor sampled (default 5; 1 keeps every category)")
     p.add_argument("--quiet", action="store_true", help="no column table, no progress bar")
     p.set_defaults(func=_fit)
 

@@ -98,6 +98,10 @@ class TabularGAN:
         tau, condition_weight, log_frequency: Gumbel temperature, weight of the conditional
             cross-entropy, log-frequency draws of training conditions.
         max_modes, max_categories, fit_rows, n_jobs: passed to the transformer.
+        min_category_count: categories seen fewer times are pooled into "other", never stored in
+            the model nor sampled (``"<other>"`` in text columns, missing in others); 1 keeps all.
+        identifiers: ``"generate"`` fresh values of the same format for identifier columns (ids,
+            e-mails, phone numbers, UUIDs; see :mod:`~ganforge.tabular.identifiers`) or ``"drop"`` them.
     """
 
     def __init__(
@@ -131,6 +135,8 @@ class TabularGAN:
         max_categories: int = 1000,
         fit_rows: int | None = 10_000,
         n_jobs: int = -1,
+        min_category_count: int = 5,
+        identifiers: str = "generate",
     ) -> None:
         self.epochs = epochs
         self.batch_size = batch_size
@@ -160,6 +166,8 @@ class TabularGAN:
         self.max_categories = max_categories
         self.fit_rows = fit_rows
         self.n_jobs = n_jobs
+        self.min_category_count = min_category_count
+        self.identifiers = identifiers
         self._check_params()
         self.transformer_: TabularTransformer | None = None
         self.gan_: ConditionalTabularGAN | None = None
@@ -170,7 +178,8 @@ class TabularGAN:
     _PARAMS = ("epochs", "batch_size", "time_budget", "seed", "device", "precision", "verbose", "discrete", "loss",
                "penalty", "penalty_weight", "pack", "n_critic", "latent_dim", "generator_dims",
                "discriminator_dims", "discriminator_dropout", "lr_g", "lr_d", "betas", "ema", "tau",
-               "condition_weight", "log_frequency", "max_modes", "max_categories", "fit_rows", "n_jobs")
+               "condition_weight", "log_frequency", "max_modes", "max_categories", "fit_rows", "n_jobs",
+               "min_category_count", "identifiers")
 
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments (JSON-friendly)."""
@@ -186,13 +195,15 @@ class TabularGAN:
 
         if self.epochs is not None:
             positive_int("epochs", self.epochs)
-        for name in ("batch_size", "pack", "n_critic", "latent_dim"):
+        for name in ("batch_size", "pack", "n_critic", "latent_dim", "min_category_count"):
             positive_int(name, getattr(self, name))
         if self.batch_size % self.pack:
             raise ConfigError(f"batch_size ({self.batch_size}) must be a multiple of pack ({self.pack})")
         parse_duration(self.time_budget)
         if self.discrete not in DISCRETE_MODES:
             raise ConfigError(f"discrete must be one of {', '.join(map(repr, DISCRETE_MODES))}; got {self.discrete!r}")
+        if self.identifiers not in ("generate", "drop"):
+            raise ConfigError(f"identifiers must be 'generate' or 'drop'; got {self.identifiers!r}")
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ConfigError(f"precision must be 'auto', 'bf16' or 'fp32'; got {self.precision!r}")
         if not (self.device == "auto" or self.device == "cpu" or str(self.device).startswith("cuda")):
@@ -224,7 +235,9 @@ class TabularGAN:
         if not isinstance(df, pd.DataFrame):
             raise DataError(f"fit expects a pandas DataFrame, got {type(df).__name__}")
         transformer = TabularTransformer(max_modes=self.max_modes, max_categories=self.max_categories,
-                                         fit_rows=self.fit_rows, n_jobs=self.n_jobs, seed=int(self.seed))
+                                         fit_rows=self.fit_rows, n_jobs=self.n_jobs, seed=int(self.seed),
+                                         min_category_count=int(self.min_category_count),
+                                         identifiers=self.identifiers)
         transformer.fit(df, discrete_columns=discrete_columns, column_kinds=column_kinds)
         data = transformer.transform(df)
         prep_seconds = time.perf_counter() - start

@@ -21,16 +21,24 @@ Per column (see :class:`ColumnSpec` for what is stored, :class:`Span` for the la
   continuous row of the same batch, so they carry no information a discriminator could use.
 
   Datetimes are counted in the coarsest unit in which every value is whole (days, hours,
-  ..., nanoseconds; UTC for time-zone aware columns) and treated as integers.
+  ..., nanoseconds; UTC for time-zone aware columns) and treated as integers; dates read from
+  text (:mod:`.datetimes`) are written back as text in their format. Continuous values are
+  rounded to the most decimals the column was written with (at most 6).
 
 * **discrete** -- one softmax block (role ``"category"``) with one slot per category, in
   order of training frequency, plus an ``"other"`` slot and a missing slot where needed.
-  High cardinality: a column with more than ``max_categories`` distinct values keeps its
-  ``max_categories - 1`` most frequent ones; the rest share the ``"other"`` slot, which the
-  inverse resamples from the tail's empirical distribution (an at most ``max_tail``-row
-  random sample of the tail, stored with the transformer). The width -- and the memory of
-  the transformed matrix -- is bounded by ``max_categories`` per column, whatever the
-  cardinality.
+  *Rare values* -- seen fewer than ``min_category_count`` times -- are never stored: they share
+  the ``"other"`` slot, and a draw of them is written as ``"<other>"`` in a text column and as a
+  missing value in any other, never as one of them, so a model file is not a list of the rare,
+  identifying values of its training data. High cardinality: a column with more than
+  ``max_categories`` frequent values keeps its ``max_categories - 1`` most frequent ones; the
+  rest join the ``"other"`` slot, which the inverse resamples from their empirical distribution
+  (an at most ``max_tail``-row random sample of them, stored with the transformer). The width --
+  and the memory of the transformed matrix -- is bounded by ``max_categories`` per column.
+
+* **identifier** -- no span: the column's format is stored (:mod:`.identifiers`) and the
+  inverse draws fresh values of it, distinct within a call; with ``identifiers="drop"`` the
+  column is left out of the inverse.
 
 Fitting subsamples each mixture's data to ``fit_rows`` rows and fits the columns' mixtures in
 parallel (``n_jobs`` worker processes); point-mass rates, category frequencies and ranges use
@@ -50,16 +58,17 @@ import pandas as pd
 
 from ganforge.data.errors import DataError
 
-from .columns import KINDS, MAX_DISCRETE_INT, resolve_kinds
+from . import identifiers as ids
+from .columns import KINDS, MAX_DISCRETE_INT, decimals, describe_columns, resolve_kinds
+from .datetimes import UNITS as _DT_UNITS, detect_format, format_times, parse_times
+from .mixture import cover, fit_mixture
 
 __all__ = ["ColumnSpec", "Span", "TabularTransformer"]
 
 FORMAT = "ganforge.TabularTransformer"
 VERSION = 1
-
-_DT_UNITS = (("D", 86_400 * 10**9), ("h", 3_600 * 10**9), ("m", 60 * 10**9), ("s", 10**9),
-             ("ms", 10**6), ("us", 10**3), ("ns", 1))
-_STD_FLOOR = 1e-3  # a mode's sigma is at least this fraction of the column's spread
+RARE_MARKER = "<other>"  # what a draw of a text column's pooled rare values is written as
+IDENTIFIERS = ("generate", "drop")
 
 
 @dataclass
@@ -67,7 +76,7 @@ class ColumnSpec:
     """What the transformer learned about one source column (JSON-serialisable via ``asdict``)."""
 
     name: str
-    kind: str  # "continuous" | "integer" | "discrete" | "datetime"
+    kind: str  # "continuous" | "integer" | "discrete" | "datetime" | "identifier"
     dtype: str  # the source dtype, restored by inverse_transform
     missing_rate: float = 0.0
     has_missing: bool = False
@@ -93,11 +102,19 @@ class ColumnSpec:
     point_mass_rates: list[float] = field(default_factory=list)
     unit: str | None = None  # datetime: the unit values are counted in
     tz: str | None = None  # datetime: the time zone of an aware column
+    datetime_format: str | None = None  # datetime read from text: its format, used to write values back
+    decimals: int | None = None  # continuous: decimals the values were written with (the inverse rounds)
+    # rare values (seen < min_count times): pooled into "other", never stored
+    min_count: int = 1
+    n_rare: int = 0  # how many distinct values were pooled so
+    rare_share: float = 0.0  # share of "other" draws that are rare values (written as rare_marker)
+    rare_marker: str | None = None  # RARE_MARKER in a text column; None (a missing value) otherwise
+    identifier: dict | None = None  # identifier: its format (identifiers.learn); None when dropped
 
     @property
     def selector_slots(self) -> list[str]:
         """Slot labels of a numeric column's point-mass / missing block (empty if it has none)."""
-        if self.kind == "discrete":
+        if self.kind in ("discrete", "identifier"):
             return []
         slots = (["continuous"] if self.has_continuous else []) + [repr(v) for v in self.point_masses]
         slots += ["missing"] if self.has_missing else []
@@ -142,108 +159,6 @@ def _dtype_str(dtype) -> str:
     return str(dtype)
 
 
-def _vbgmm_1d(x: np.ndarray, w: np.ndarray, k: int, prior: float = 1e-3, max_iter: int = 100,
-              tol: float = 1e-4, reg: float = 1e-6):
-    """Variational Gaussian mixture with a Dirichlet-process prior on 1-D values ``x`` of counts ``w``.
-
-    The updates of scikit-learn's ``BayesianGaussianMixture(weight_concentration_prior_type=
-    "dirichlet_process", covariance_type="full", init_params="kmeans")`` with its default priors
-    (mean prior = data mean, mean precision 1, degrees of freedom 1, covariance prior = data
-    variance), specialised to one dimension and to weighted values, so that a column is fitted
-    on its distinct values and their counts -- O(distinct values x modes) per iteration instead
-    of O(rows x modes), and no estimator overhead. Stops when no mode's mass moves by more than
-    ``tol`` of the total. Returns (weights, means, variances), ``k`` or fewer modes.
-    """
-    from scipy.special import digamma
-
-    n = float(w.sum())
-    order = np.argsort(x, kind="stable")
-    cw = np.cumsum(w[order]) / n
-    c = np.unique(x[order][np.minimum(np.searchsorted(cw, (np.arange(k) + 0.5) / k), len(x) - 1)])
-    for _ in range(30):  # k-means (Lloyd) from weighted quantiles: labels are intervals in 1-D
-        lab = np.searchsorted((c[1:] + c[:-1]) / 2, x)
-        cnt = np.bincount(lab, weights=w, minlength=len(c))
-        new = np.where(cnt > 0, np.bincount(lab, weights=w * x, minlength=len(c)) / np.maximum(cnt, 1e-300), c)
-        if np.allclose(new, c):
-            break
-        c = np.unique(new)
-    k = len(c)
-    lab = np.searchsorted((c[1:] + c[:-1]) / 2, x)
-    resp = np.zeros((len(x), k))
-    resp[np.arange(len(x)), lab] = w
-    m0 = float((w * x).sum() / n)
-    psi0 = float((w * (x - m0) ** 2).sum() / max(n - 1.0, 1.0))
-    eps = 10 * np.finfo(float).eps
-    x2 = x * x
-
-    def m_step(rw):  # rw: responsibilities times counts
-        nk = rw.sum(0) + eps
-        xk = x @ rw / nk
-        sk = np.maximum(x2 @ rw / nk - xk * xk, 0.0) + reg
-        a = 1.0 + nk
-        b = prior + np.hstack((np.cumsum(nk[::-1])[-2::-1], 0.0))
-        beta = 1.0 + nk
-        mu = (m0 + nk * xk) / beta
-        nu = 1.0 + nk
-        var = (psi0 + nk * sk + nk / beta * (xk - m0) ** 2) / nu
-        return nk, a, b, beta, mu, nu, var
-
-    p = m_step(resp)
-    for _ in range(max_iter):
-        nk, a, b, beta, mu, nu, var = p
-        ds = digamma(a + b)
-        log_w = digamma(a) - ds + np.hstack((0.0, np.cumsum(digamma(b) - ds)[:-1]))
-        const = log_w - 0.5 * np.log(var * nu) + 0.5 * (np.log(2.0) + digamma(0.5 * nu) - 1.0 / beta)
-        r = const - (0.5 / var) * (x[:, None] - mu) ** 2
-        r -= r.max(1, keepdims=True)
-        np.exp(r, out=r)
-        r *= (w / r.sum(1))[:, None]
-        p = m_step(r)
-        if np.abs(p[0] - nk).max() < tol * n:
-            break
-    nk, a, b, beta, mu, nu, var = p
-    stick = a / (a + b)
-    weights = stick * np.hstack((1.0, np.cumprod(b / (a + b))[:-1]))
-    return weights / weights.sum(), mu, var
-
-
-def _fit_mixture(values: np.ndarray, counts: np.ndarray, max_modes: int, weight_threshold: float):
-    """Mixture of one column's distinct ``values`` (with ``counts``): (weights, means, stds) of the kept modes."""
-    x = np.asarray(values, dtype=np.float64)
-    w = np.asarray(counts, dtype=np.float64)
-    centre = float((w * x).sum() / w.sum())
-    scale = float(np.sqrt((w * (x - centre) ** 2).sum() / w.sum()))
-    if len(x) < 2 or not scale > 0:
-        return [1.0], [centre], [scale if scale > 0 else 1.0]
-    weights, means, var = _vbgmm_1d((x - centre) / scale, w, min(max_modes, len(x)))
-    keep = weights > weight_threshold
-    if not keep.any():
-        keep = weights == weights.max()
-    means = means[keep] * scale + centre
-    stds = np.maximum(np.sqrt(var[keep]) * scale, _STD_FLOOR * scale)
-    weights = weights[keep] / weights[keep].sum()
-    order = np.argsort(means, kind="stable")
-    return [float(v) for v in weights[order]], [float(v) for v in means[order]], [float(v) for v in stds[order]]
-
-
-def _cover(mu: np.ndarray, sd: np.ndarray, values: np.ndarray) -> list[float]:
-    """Widen modes so every training value lies within 4 sigma of some mode (a lossless encoding).
-
-    A value farther than that from every mode (an outlier past the outermost mode, or in a gap
-    between narrow ones) widens the mode nearest to it in sigmas just enough to reach it.
-    """
-    sd = sd.copy()
-    for chunk in np.array_split(values, max(1, len(values) // 65536)):
-        a = np.abs(chunk[:, None] - mu) / (4 * sd)
-        k = a.argmin(1)
-        far = a[np.arange(len(chunk)), k] > 1
-        if far.any():
-            need = np.zeros(len(mu))
-            np.maximum.at(need, k[far], np.abs(chunk[far] - mu[k[far]]) / 4 * (1 + 1e-9))
-            sd = np.maximum(sd, need)
-    return [float(v) for v in sd]
-
-
 def _n_workers(n_jobs: int, tasks: int) -> int:
     cpus = os.cpu_count() or 1
     if n_jobs is None or n_jobs == 0:
@@ -270,7 +185,9 @@ class TabularTransformer:
     or 0 = never); ``max_point_masses`` at most this many per column; ``weight_threshold`` the
     weight below which a mixture mode is dropped; ``max_discrete_int`` whole-number columns with
     at most this many distinct values are detected as discrete; ``max_tail`` rows of a
-    high-cardinality column's tail kept for resampling "other".
+    high-cardinality column's tail kept for resampling "other"; ``min_category_count`` categories
+    seen fewer times are pooled into "other" and never stored nor sampled (1: keep every one);
+    ``identifiers`` ``"generate"`` fresh values for identifier columns or ``"drop"`` them.
     """
 
     def __init__(
@@ -287,6 +204,8 @@ class TabularTransformer:
         weight_threshold: float = 0.005,
         max_discrete_int: int = MAX_DISCRETE_INT,
         max_tail: int = 10_000,
+        min_category_count: int = 5,
+        identifiers: str = "generate",
     ):
         if isinstance(max_modes, bool) or not isinstance(max_modes, int) or max_modes < 1:
             raise ValueError(f"max_modes must be a positive integer, got {max_modes!r}")
@@ -294,6 +213,10 @@ class TabularTransformer:
             raise ValueError(f"max_categories must be an integer >= 2, got {max_categories!r}")
         if fit_rows is not None and (isinstance(fit_rows, bool) or not isinstance(fit_rows, int) or fit_rows < 10):
             raise ValueError(f"fit_rows must be None or an integer >= 10, got {fit_rows!r}")
+        if isinstance(min_category_count, bool) or not isinstance(min_category_count, int) or min_category_count < 1:
+            raise ValueError(f"min_category_count must be a positive integer, got {min_category_count!r}")
+        if identifiers not in IDENTIFIERS:
+            raise ValueError(f"identifiers must be one of {', '.join(map(repr, IDENTIFIERS))}, got {identifiers!r}")
         if point_mass_threshold is not None and not 0 <= point_mass_threshold <= 1:
             raise ValueError(f"point_mass_threshold must be in [0, 1], got {point_mass_threshold!r}")
         self.max_modes = max_modes
@@ -307,6 +230,8 @@ class TabularTransformer:
         self.weight_threshold = float(weight_threshold)
         self.max_discrete_int = int(max_discrete_int)
         self.max_tail = int(max_tail)
+        self.min_category_count = min_category_count
+        self.identifiers = identifiers
         self.columns: list[ColumnSpec] = []
         self.spans: list[Span] = []
         self.output_dim: int = 0
@@ -317,7 +242,8 @@ class TabularTransformer:
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in (
             "max_modes", "max_categories", "fit_rows", "n_jobs", "seed", "clip", "point_mass_threshold",
-            "max_point_masses", "weight_threshold", "max_discrete_int", "max_tail")}
+            "max_point_masses", "weight_threshold", "max_discrete_int", "max_tail", "min_category_count",
+            "identifiers")}
 
     @property
     def fitted(self) -> bool:
@@ -355,6 +281,9 @@ class TabularTransformer:
             if kind == "discrete":
                 specs.append(self._fit_discrete(name, s, missing, rng))
                 continue
+            if kind == "identifier":
+                specs.append(self._fit_identifier(name, s, missing))
+                continue
             spec, x = self._numeric_spec(name, kind, s, missing)
             self._fit_point_masses(spec, x, len(s))
             if spec.has_continuous:
@@ -372,7 +301,7 @@ class TabularTransformer:
         results = self._fit_mixtures(jobs)
         for (i, _), (w, mu, sd) in zip(jobs, results):
             specs[i].weights, specs[i].means = w, mu
-            specs[i].stds = _cover(np.asarray(mu), np.asarray(sd), uniques[i])
+            specs[i].stds = cover(np.asarray(mu), np.asarray(sd), uniques[i])
         self._set_columns(specs)
         return self
 
@@ -380,13 +309,13 @@ class TabularTransformer:
         args = [(u, c, self.max_modes, self.weight_threshold) for _, (u, c) in jobs]
         workers = _n_workers(self.n_jobs, len(jobs))
         if workers <= 1 or sum(len(a[0]) for a in args) < 20_000:
-            return [_fit_mixture(*a) for a in args]
+            return [fit_mixture(*a) for a in args]
         # Threads: the work is NumPy on (values x modes) arrays, which releases the GIL; worker
         # processes would each pay seconds to import torch through ganforge.
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(workers) as pool:
-            return list(pool.map(lambda a: _fit_mixture(*a), args))
+            return list(pool.map(lambda a: fit_mixture(*a), args))
 
     def _fit_discrete(self, name: str, s: pd.Series, missing: np.ndarray, rng) -> ColumnSpec:
         n = len(s)
@@ -400,33 +329,52 @@ class TabularTransformer:
             uniques = [str(u) for u in np.asarray(uniques, dtype=object)]
         counts = np.bincount(codes, minlength=len(uniques))
         order = np.argsort(-counts, kind="stable")
-        n_unique = len(uniques)
-        other = n_unique > self.max_categories
-        keep = order[: self.max_categories - 1] if other else order
-        spec = ColumnSpec(name=name, kind="discrete", dtype=_dtype_str(s.dtype), n_unique=n_unique, as_str=as_str)
+        rare = order[counts[order] < self.min_category_count]
+        frequent = order[counts[order] >= self.min_category_count]
+        other = len(frequent) > self.max_categories or len(rare) > 0
+        keep = frequent[: self.max_categories - 1] if other else frequent
+        spec = ColumnSpec(name=name, kind="discrete", dtype=_dtype_str(s.dtype), n_unique=len(uniques), as_str=as_str,
+                          min_count=self.min_category_count, n_rare=len(rare))
         spec.categories = [uniques[j] for j in keep]
         freqs = [counts[j] / n for j in keep]
         if other:
-            tail = order[self.max_categories - 1:]
+            tail = frequent[len(keep):]
             tail_counts = counts[tail]
-            freqs.append(tail_counts.sum() / n)
-            if tail_counts.sum() > self.max_tail:  # a random sample of the tail's rows
-                drawn = rng.choice(len(tail), self.max_tail, replace=True, p=tail_counts / tail_counts.sum())
-                idx, cnt = np.unique(drawn, return_counts=True)
-                tail, tail_counts = tail[idx], cnt
+            pooled = tail_counts.sum() + counts[rare].sum()
+            freqs.append(pooled / n)
             spec.other = True
-            spec.tail_values = [uniques[j] for j in tail]
-            spec.tail_weights = [float(c) for c in tail_counts / tail_counts.sum()]
+            spec.rare_share = float(counts[rare].sum() / pooled)
+            text = as_str or all(isinstance(u, str) for u in uniques)
+            spec.rare_marker = RARE_MARKER if text and len(rare) else None
+            if len(tail):
+                if tail_counts.sum() > self.max_tail:  # a random sample of the tail's rows
+                    drawn = rng.choice(len(tail), self.max_tail, replace=True, p=tail_counts / tail_counts.sum())
+                    idx, cnt = np.unique(drawn, return_counts=True)
+                    tail, tail_counts = tail[idx], cnt
+                spec.tail_values = [uniques[j] for j in tail]
+                spec.tail_weights = [float(c) for c in tail_counts / tail_counts.sum()]
         spec.missing_rate = float(missing.mean())
         spec.has_missing = bool(missing.any())
         if spec.has_missing:
             freqs.append(spec.missing_rate)
         spec.category_freqs = [float(f) for f in freqs]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            spec.dtype_categories = [_jsonable(c) for c in s.dtype.categories]
+        if isinstance(s.dtype, pd.CategoricalDtype):  # declared categories, less the rare ones
+            seen = {uniques[j] for j in rare}
+            spec.dtype_categories = [_jsonable(c) for c in s.dtype.categories if _jsonable(c) not in seen]
             if not all(_plain(c) for c in spec.dtype_categories):
                 spec.dtype_categories = None
             spec.ordered = bool(s.dtype.ordered)
+        return spec
+
+    def _fit_identifier(self, name: str, s: pd.Series, missing: np.ndarray) -> ColumnSpec:
+        """An identifier column: its format (or nothing, when identifiers are dropped), no values."""
+        spec = ColumnSpec(name=name, kind="identifier", dtype=_dtype_str(s.dtype),
+                          missing_rate=float(missing.mean()), has_missing=bool(missing.any()))
+        if self.identifiers == "generate":
+            fmt, reason = ids.detect(s) or ("code", "declared an identifier")
+            if fmt == "integer" and not pd.api.types.is_numeric_dtype(s.dtype):
+                fmt = "code"
+            spec.identifier = ids.learn(s, fmt, reason, self.min_category_count)
         return spec
 
     def _numeric_spec(self, name: str, kind: str, s: pd.Series, missing: np.ndarray):
@@ -435,18 +383,23 @@ class TabularTransformer:
         spec.missing_rate = float(missing.mean())
         spec.has_missing = bool(missing.any())
         if kind == "datetime":
+            spec.datetime_format = None if pd.api.types.is_datetime64_any_dtype(s.dtype) else detect_format(s)
+            if spec.datetime_format:
+                s = parse_times(s, spec.datetime_format, name)
             ns, tz = _datetime_ns(s, name)
             spec.tz = tz
             present = ns[~missing]
             unit, size = next((u, q) for u, q in _DT_UNITS if not np.any(present % q))
             spec.unit = unit
             x = (present // size).astype(np.float64)
-            if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+            if not pd.api.types.is_datetime64_any_dtype(s.dtype) and not spec.datetime_format:
                 spec.dtype = "datetime64[ns]" if tz is None else f"datetime64[ns, {tz}]"
             return spec, x
         x = _numeric(s, name)[~missing]
         if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
             spec.dtype = "float64"
+        if kind == "continuous":
+            spec.decimals = decimals(x, s.dtype if pd.api.types.is_float_dtype(s.dtype) else np.float64)
         return spec, x
 
     def _fit_point_masses(self, spec: ColumnSpec, x: np.ndarray, n: int) -> None:
@@ -480,6 +433,8 @@ class TabularTransformer:
             start += width
 
         for c in specs:
+            if c.kind == "identifier":
+                continue
             if c.kind == "discrete":
                 add(c.name, len(c.category_slots), "softmax", "category")
                 continue
@@ -532,7 +487,9 @@ class TabularTransformer:
                     f"(the column has {spec.n_unique} distinct values; max_categories={self.max_categories} "
                     "keeps the most frequent); it cannot be conditioned on")
         shown = ", ".join(repr(c) for c in spec.categories[:10]) + (", ..." if len(spec.categories) > 10 else "")
-        raise ValueError(f"value {value!r} was never seen in column {column!r} during fit; known values: {shown}")
+        rare = (f" (or seen fewer than min_category_count={spec.min_count} times: such values are pooled as "
+                "'other' and not stored)") if spec.n_rare else ""
+        raise ValueError(f"value {value!r} was never seen in column {column!r} during fit{rare}; known values: {shown}")
 
     # ------------------------------------------------------------------ transform
 
@@ -540,13 +497,15 @@ class TabularTransformer:
         """``df`` -> float32 ``(N, output_dim)``; softmax blocks one-hot. Deterministic per seed."""
         self._check_fitted()
         df = _check_frame(df, "transform", allow_empty_rows=True)
-        absent = [c.name for c in self.columns if c.name not in df.columns]
+        absent = [c.name for c in self.columns if c.name not in df.columns and c.kind != "identifier"]
         if absent:
             raise DataError(f"columns missing from the table: {', '.join(map(repr, absent))}")
         n = len(df)
         out = np.zeros((n, self.output_dim), dtype=np.float32)
         rows = np.arange(n)
         for i, spec in enumerate(self.columns):
+            if spec.kind == "identifier":
+                continue
             spans = {s.role: s for s in self.column_spans(spec.name)}
             s = df[spec.name]
             missing = s.isna().to_numpy()
@@ -560,6 +519,8 @@ class TabularTransformer:
                                 "when the transformer was fitted")
             x = np.zeros(n)
             if spec.kind == "datetime":
+                if spec.datetime_format:
+                    s = parse_times(s, spec.datetime_format, spec.name)
                 ns, _ = _datetime_ns(s, spec.name, spec.tz)
                 x[~missing] = (ns[~missing] // dict(_DT_UNITS)[spec.unit]).astype(np.float64)
             else:
@@ -661,6 +622,11 @@ class TabularTransformer:
         for i, spec in enumerate(self.columns):
             spans = {s.role: s for s in self.column_spans(spec.name)}
             rng = np.random.default_rng([seed, i]) if seed is not None else self._inverse_rng
+            if spec.kind == "identifier":
+                if spec.identifier is not None:
+                    values = pd.Series(ids.draw(spec.identifier, n, rng))
+                    cols[spec.name] = values.where(rng.random(n) >= spec.missing_rate) if spec.has_missing else values
+                continue
             if spec.kind == "discrete":
                 sp = spans["category"]
                 cols[spec.name] = self._decode_category(spec, x[:, sp.start:sp.start + sp.width].argmax(1), rng)
@@ -673,6 +639,8 @@ class TabularTransformer:
                 values = np.asarray(spec.means)[k] + 4 * np.asarray(spec.stds)[k] * a
                 if spec.kind != "continuous":
                     values = np.round(values)
+                elif spec.decimals is not None:
+                    values = np.round(values, spec.decimals)
                 if self.clip:
                     values = np.clip(values, spec.min, spec.max)
             missing = np.zeros(n, dtype=bool)
@@ -697,13 +665,18 @@ class TabularTransformer:
             lookup[j] = c
         lookup[len(cats):] = None
         values = lookup[idx]
+        missing = idx == len(spec.category_slots) - 1 if spec.has_missing else np.zeros(len(idx), bool)
         if spec.other:
-            is_other = idx == len(cats)
-            if is_other.any():
+            other = np.flatnonzero(idx == len(cats))
+            rare = other[rng.random(len(other)) < spec.rare_share] if spec.rare_share else other[:0]
+            values[rare] = spec.rare_marker
+            if spec.rare_marker is None:
+                missing[rare] = True
+            tailed = np.setdiff1d(other, rare)
+            if len(tailed):
                 tail = np.empty(len(spec.tail_values), dtype=object)
                 tail[:] = spec.tail_values
-                values[is_other] = tail[rng.choice(len(tail), int(is_other.sum()), p=np.asarray(spec.tail_weights))]
-        missing = idx == len(spec.category_slots) - 1 if spec.has_missing else np.zeros(len(idx), bool)
+                values[tailed] = tail[rng.choice(len(tail), len(tailed), p=np.asarray(spec.tail_weights))]
         values[missing] = np.nan
         return _restore_discrete(spec, values, missing)
 
@@ -712,36 +685,10 @@ class TabularTransformer:
     def describe(self) -> str:
         """A table of the columns: kind, source dtype, width in the matrix and what was learned."""
         self._check_fitted()
-        rows = [("column", "kind", "dtype", "width", "details")]
-        for c in self.columns:
-            width = sum(s.width for s in self.spans if s.column == c.name)
-            parts = []
-            if c.kind == "discrete":
-                parts.append(f"{len(c.categories)} categories")
-                if c.other:
-                    parts.append(f"+ other ({c.n_unique - len(c.categories)} rare values, "
-                                 f"{c.category_freqs[len(c.categories)]:.1%})")
-            else:
-                if c.has_continuous:
-                    lo, hi = (_fmt(c.min), _fmt(c.max)) if c.kind != "datetime" else (
-                        _fmt_time(c.min, c), _fmt_time(c.max, c))
-                    parts.append(f"{len(c.means)} modes on [{lo}, {hi}]")
-                for v, r in zip(c.point_masses, c.point_mass_rates):
-                    parts.append(f"point mass {_fmt(v)} ({r:.1%})")
-                if c.unit:
-                    parts.append(f"unit {c.unit}" + (f" {c.tz}" if c.tz else ""))
-            if c.has_missing:
-                parts.append(f"missing {c.missing_rate:.1%}")
-            rows.append((c.name, c.kind, c.dtype, str(width), ", ".join(parts)))
-        rows.append(("total", "", "", str(self.output_dim), f"{len(self.columns)} columns"))
-        widths = [max(len(r[j]) for r in rows) for j in range(4)]
-        lines = []
-        for k, r in enumerate(rows):
-            lines.append("  ".join(v.ljust(widths[j]) if j != 3 else v.rjust(widths[j])
-                                   for j, v in enumerate(r[:4])) + "  " + r[4])
-            if k == 0 or k == len(rows) - 2:
-                lines.append("-" * (sum(widths) + 8 + max(len(r[4]) for r in rows)))
-        return "\n".join(line.rstrip() for line in lines)
+        widths: dict[str, int] = {}
+        for sp in self.spans:
+            widths[sp.column] = widths.get(sp.column, 0) + sp.width
+        return describe_columns(self.columns, widths, self.output_dim)
 
     def to_dict(self) -> dict:
         """Everything needed to rebuild the fitted transformer, as plain JSON data."""
@@ -775,19 +722,6 @@ class TabularTransformer:
 
 
 # ----------------------------------------------------------------------------- module helpers
-
-
-def _fmt(v) -> str:
-    if v is None:
-        return "-"
-    if float(v) == int(v) and abs(v) < 1e15:
-        return str(int(v))
-    return f"{v:.4g}"
-
-
-def _fmt_time(v: float, spec: ColumnSpec) -> str:
-    t = pd.Timestamp(int(v) * dict(_DT_UNITS)[spec.unit])
-    return str(t.tz_localize("UTC").tz_convert(spec.tz) if spec.tz else t)
 
 
 def _is_missing(v) -> bool:
@@ -863,6 +797,8 @@ def _restore_numeric(spec: ColumnSpec, values: np.ndarray, missing: np.ndarray):
         out[missing] = pd.NaT
         if spec.tz:
             out = out.dt.tz_localize("UTC").dt.tz_convert(spec.tz)
+        if spec.datetime_format:
+            return format_times(out, spec.datetime_format)
         try:
             return out.astype(spec.dtype)
         except (TypeError, ValueError):
@@ -892,11 +828,15 @@ def _restore_discrete(spec: ColumnSpec, values: np.ndarray, missing: np.ndarray)
         cats = spec.dtype_categories
         if cats is None:
             cats = list(spec.categories) + [v for v in (spec.tail_values or []) if v not in spec.categories]
+        if spec.rare_marker is not None and spec.rare_marker not in cats:
+            cats = list(cats) + [spec.rare_marker]
         vals = np.where(missing, None, values)
         return pd.Categorical(vals, categories=_category_index(cats), ordered=spec.ordered)
     s = pd.Series(values, dtype=object)
     if spec.as_str or dtype == "object":
         return s
+    if missing.any() and dtype[:1] in "iub":  # a pooled rare value, written as missing: a nullable dtype
+        dtype = "boolean" if dtype == "bool" else dtype.capitalize().replace("Uint", "UInt")
     try:
         return s.astype(dtype)
     except (TypeError, ValueError):
