@@ -207,3 +207,20 @@ def test_command_errors(tmp_path):
         run_command(["report", str(tmp_path / "real.csv"), str(tmp_path / "real.csv"), "--target", "zz",
                      "--out", str(tmp_path)])
     assert not (tmp_path / "report.json").exists()
+
+
+def test_identifier_columns_are_not_scored_as_data_but_checked_for_copies():
+    real = table(400, seed=0)
+    real["id"] = [f"C{i:06d}" for i in range(len(real))]
+    fresh = table(400, seed=1)
+    fresh["id"] = [f"C{i + 500000:06d}" for i in range(len(fresh))]
+    copied = fresh.assign(id=real["id"].to_numpy())
+    good = tabular_report(real, fresh, detection_model=None)
+    assert "id" not in good["columns"] and "id" not in good["fidelity"]["shape"]["per_column"]
+    assert good["identifiers"] == {"id": 0.0}
+    bad = tabular_report(real, copied, detection_model=None)
+    assert bad["identifiers"] == {"id": 1.0}
+    assert bad["fidelity"]["shape"]["mean"] == pytest.approx(good["fidelity"]["shape"]["mean"])
+    assert "identifier 'id'" in format_report(bad)
+    with pytest.raises(DataError, match="identifiers"):
+        tabular_report(real, fresh, target="id", detection_model=None)

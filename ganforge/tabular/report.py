@@ -460,6 +460,16 @@ def tabular_report(
     return Report(result, real, synthetic, made)
 
 
+def identifier_copies(tables: dict[str, pd.DataFrame], ids: list[str]) -> dict[str, float]:
+    """For each identifier column, the share of synthetic values that are real values (should be 0)."""
+    out = {}
+    for col in ids:
+        real = set(tables["real"][col].dropna().astype(str))
+        fake = tables["synthetic"][col].dropna().astype(str)
+        out[col] = float(fake.isin(real).mean()) if len(fake) else 0.0
+    return out
+
+
 def _report(real, synthetic, holdout, target, discrete_columns, seed, column_kinds, detection_model, max_rows,
             utility_rows) -> dict:
     start = time.perf_counter()
@@ -467,12 +477,18 @@ def _report(real, synthetic, holdout, target, discrete_columns, seed, column_kin
     kinds = resolve_kinds(tables["real"], discrete_columns, column_kinds)
     if target is not None and target not in kinds:
         raise DataError(f"unknown target column {target!r}; the columns are: {', '.join(kinds)}")
+    ids = [c for c, k in kinds.items() if k == "identifier"]
+    if target in ids:
+        raise DataError(f"target column {target!r} holds identifiers (nearly every value distinct); choose another")
+    kinds = {c: k for c, k in kinds.items() if k != "identifier"}  # keys, not data: not compared as values
     cols = _Columns(tables, kinds)
     result: dict[str, Any] = {
         "n_rows": {t: int(len(df)) for t, df in tables.items()},
         "columns": kinds,
         "seed": seed,
     }
+    if ids:
+        result["identifiers"] = identifier_copies(tables, ids)
     result["fidelity"] = {
         "shape": column_shapes(cols),
         "pair_trends": pair_trends(cols),

@@ -59,6 +59,9 @@ def format_report(result: Mapping) -> str:
              f"holdout {priv['exact_copies']['holdout']:.2%}"),
             ("membership-inference AUC", _f(priv["membership_auc"]), "0.5 = no leakage"),
         ]
+    for col, share in (result.get("identifiers") or {}).items():
+        summary.append((f"identifier {col!r}: synthetic values that are real ones", f"{share:.2%}",
+                        "0% = fresh keys (not compared as data)"))
     out += _table(summary, ("figure", "value", "reference"))
     from .verdicts import verdicts
 
