@@ -255,3 +255,16 @@ def test_sample_escapes_formulas_when_asked(formula_model, tmp_path):
     safe = pd.read_csv(tmp_path / "safe.csv")
     assert set(safe["a=b"]) == {"'" + v if v != "plain" else v for v in raw}
     assert pd.api.types.is_float_dtype(safe["x"])
+
+
+def test_fit_report_and_augment_spell_the_read_options_alike():
+    from ganforge.cli import build_parser
+    from ganforge.tabular.io import read_arguments
+
+    parser = build_parser()
+    commands = [["tabular", "fit", "t.csv", "--out", "m"], ["tabular", "report", "t.csv", "s.csv"],
+                ["augment", "t.csv", "--out", "o.csv", "--balance"]]
+    for command in commands:
+        args = parser.parse_args([*command, "--na-values", "?,-", "--na-values", "NULL", "--names", "a,b"])
+        assert read_arguments(args) == {"na_values": ["?", "-", "NULL"], "names": "a,b"}
+        assert read_arguments(parser.parse_args([*command, "--no-header"])) == {"header": None}
