@@ -298,3 +298,27 @@ def test_table_errors(tmp_path, table, capsys):
         assert main(["augment", str(table), "--out", str(tmp_path / "o.csv"), "--balance", *args]) == 2
         assert match in capsys.readouterr().err
         assert not (tmp_path / "o.csv").exists()
+
+
+def test_manifest_escapes_class_names_a_spreadsheet_would_run(tmp_path, folder):
+    import dataclasses
+
+    data = dataclasses.replace(aug.load_labelled(folder), classes=["=HYPERLINK(\"x\")", "-1", "@emu"])
+    synthetic = (torch.zeros(1, 1, 8, 8, dtype=torch.uint8), torch.tensor([1]), torch.tensor([-1]))
+    aug.write_augmented(tmp_path / "out", data, synthetic, fmt="npz")
+    assert {r["class"] for r in rows(tmp_path / "out" / "manifest.csv")} == {"'=HYPERLINK(\"x\")", "-1", "'@emu"}
+    aug.write_augmented(tmp_path / "raw", data, synthetic, fmt="npz", escape_formulas=False)
+    assert {r["class"] for r in rows(tmp_path / "raw" / "manifest.csv")} == set(data.classes)
+
+
+def test_a_headerless_table_needs_names(tmp_path, table, capsys):
+    import pandas as pd
+
+    headerless = tmp_path / "people.data"
+    headerless.write_text("".join(table.read_text().splitlines(keepends=True)[1:]))
+    out = tmp_path / "balanced.csv"
+    assert main(["augment", str(headerless), "--out", str(out), "--balance", "--target", "label", *TABLE_FIT]) == 2
+    assert "--names" in capsys.readouterr().err
+    assert main(["augment", str(headerless), "--out", str(out), "--balance", "--target", "label",
+                 "--names", "age,city,label", *TABLE_FIT]) == 0
+    assert pd.read_csv(out)["label"].value_counts().to_dict() == {"common": 170, "rare": 170}

@@ -133,3 +133,138 @@ def test_sample_errors(model_dir, tmp_path, capsys, args, message):
 def test_sample_from_a_folder_that_is_not_a_model(tmp_path, capsys):
     _fails(["tabular", "sample", str(tmp_path), "-n", "5", "--out", str(tmp_path / "s.csv")], capsys,
            "not a TabularGAN model folder")
+
+
+# -- tables as they come ----------------------------------------------------------------------------
+@pytest.fixture
+def adult(tmp_path):
+    from test_tabular_io import ADULT
+
+    path = tmp_path / "adult.data"
+    path.write_bytes(ADULT * 10)  # 70 rows of UCI Adult's headerless training file
+    return path
+
+
+def test_fit_refuses_a_headerless_table_and_reads_it_with_names(adult, tmp_path, capsys):
+    from test_tabular_io import ADULT_NAMES
+
+    err = _fails(["tabular", "fit", str(adult), "--out", str(tmp_path / "m"), *FAST], capsys, "looks like data")
+    assert "--no-header" in err and "--names" in err and not (tmp_path / "m").exists()
+    assert main(["tabular", "fit", str(adult), "--out", str(tmp_path / "m"), "--names", ",".join(ADULT_NAMES),
+                 "--na-values", "?", *FAST]) == 0
+    from ganforge.tabular import TabularGAN
+
+    assert list(TabularGAN.load(tmp_path / "m").columns_) == ADULT_NAMES
+    with pytest.warns(UserWarning, match=r"'\?' in col2, col7.*--na-values"):  # '?' looks like a marker
+        assert main(["tabular", "fit", str(adult), "--out", str(tmp_path / "m2"), "--no-header", *FAST]) == 0
+    assert list(TabularGAN.load(tmp_path / "m2").columns_)[:2] == ["col1", "col2"]
+
+
+def test_na_values_keep_a_real_NA_category(tmp_path):
+    data = tmp_path / "countries.csv"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"country": rng.choice(["NA", "FR", "?"], 120), "x": rng.normal(size=120)}).to_csv(data, index=False)
+    assert main(["tabular", "fit", str(data), "--out", str(tmp_path / "m"), "--na-values", "?", *FAST]) == 0
+    assert main(["tabular", "sample", str(tmp_path / "m"), "-n", "20", "--out", str(tmp_path / "s.csv"),
+                 "--condition", "country=NA"]) == 0
+    assert (pd.read_csv(tmp_path / "s.csv", keep_default_na=False)["country"] == "NA").all()
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_an_interrupted_fit_saves_the_model_trained_so_far(csv, tmp_path, capsys, monkeypatch, sig):
+    import signal
+
+    from ganforge.tabular import TabularGAN
+    from ganforge.tabular.progress import TableProgress
+
+    step_end = TableProgress.on_step_end
+
+    def interrupt_at_3(self, trainer, step):  # as if the user pressed Ctrl-C (or a scheduler sent SIGTERM)
+        step_end(self, trainer, step)
+        if step == 3:
+            signal.raise_signal(getattr(signal, sig))
+
+    monkeypatch.setattr(TableProgress, "on_step_end", interrupt_at_3)
+    out = tmp_path / "m"
+    assert main(["tabular", "fit", str(csv), "--out", str(out), "--epochs", "50", *FAST[2:]]) == 130
+    assert f"interrupted at step 3: saved the model trained so far to {out}" in capsys.readouterr().out
+    model = TabularGAN.load(out)
+    assert model.training_["steps"] == 3 and model.training_["stopped_by"] == "interrupted at step 3"
+    assert len(model.sample(10)) == 10
+
+
+def test_time_budget_bar_counts_seconds_and_rows(csv, tmp_path, capsys):
+    assert main(["tabular", "fit", str(csv), "--out", str(tmp_path / "m"), "--time-budget", "1s",
+                 "--batch-size", "60", "--device", "cpu"]) == 0
+    captured = capsys.readouterr()
+    assert "/1 s" in captured.err and "1000000000" not in captured.err and "img" not in captured.err
+    assert "rows/s" in captured.out
+
+
+def test_table_progress_bar_units(capsys):
+    from ganforge.tabular.progress import TableProgress
+
+    class Trainer:
+        step = 0
+
+    timed = TableProgress(10**9, 100, budget=90.0)
+    timed.on_fit_start(Trainer())
+    assert (timed.bar.total, timed.bar.unit) == (90.0, "s")
+    timed.write(5, {"loss_d": 0.5, "img_per_s": 1234.0, "lr_g": 1e-4})
+    assert timed.bar.postfix == "loss_d=0.5, rows/s=1234"
+    timed.close()
+    steps = TableProgress(300, 100)
+    steps.on_fit_start(Trainer())
+    assert (steps.bar.total, steps.bar.unit) == (300, "step")
+    steps.close()
+
+
+@pytest.fixture(scope="module")
+def formula_model(tmp_path_factory):
+    """A model of a table whose column is named ``a=b`` and whose categories look like formulas."""
+    root = tmp_path_factory.mktemp("formulas")
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a=b": rng.choice(["=1+2", "-x", "plain"], 150), "x": rng.normal(size=150)}).to_csv(
+        root / "t.csv", index=False)
+    assert main(["tabular", "fit", str(root / "t.csv"), "--out", str(root / "m"), "--discrete", "a=b", *FAST]) == 0
+    return root / "m"
+
+
+@pytest.mark.parametrize("condition", ["a=b==1+2", '{"a=b": "=1+2"}'])
+def test_condition_on_a_column_whose_name_holds_equals(formula_model, tmp_path, condition):
+    out = tmp_path / "s.csv"
+    assert main(["tabular", "sample", str(formula_model), "-n", "30", "--out", str(out),
+                 "--condition", condition]) == 0
+    assert (pd.read_csv(out)["a=b"] == "=1+2").all()
+
+
+def test_a_value_holding_equals_is_split_at_the_known_column(model_dir):
+    from ganforge.tabular.cli import parse_condition
+
+    assert parse_condition("city=x=y", ["city", "income"]) == {"city": "x=y"}
+    assert parse_condition("a=b=c") == {"a=b": "c"}
+    assert parse_condition('{"year": 2020}') == {"year": 2020}
+
+
+def test_sample_escapes_formulas_when_asked(formula_model, tmp_path):
+    assert main(["tabular", "sample", str(formula_model), "-n", "200", "--out", str(tmp_path / "raw.csv")]) == 0
+    raw = set(pd.read_csv(tmp_path / "raw.csv")["a=b"])
+    assert "=1+2" in raw and "-x" in raw
+    assert main(["tabular", "sample", str(formula_model), "-n", "200", "--out", str(tmp_path / "safe.csv"),
+                 "--escape-formulas"]) == 0
+    safe = pd.read_csv(tmp_path / "safe.csv")
+    assert set(safe["a=b"]) == {"'" + v if v != "plain" else v for v in raw}
+    assert pd.api.types.is_float_dtype(safe["x"])
+
+
+def test_fit_report_and_augment_spell_the_read_options_alike():
+    from ganforge.cli import build_parser
+    from ganforge.tabular.io import read_arguments
+
+    parser = build_parser()
+    commands = [["tabular", "fit", "t.csv", "--out", "m"], ["tabular", "report", "t.csv", "s.csv"],
+                ["augment", "t.csv", "--out", "o.csv", "--balance"]]
+    for command in commands:
+        args = parser.parse_args([*command, "--na-values", "?,-", "--na-values", "NULL", "--names", "a,b"])
+        assert read_arguments(args) == {"na_values": ["?", "-", "NULL"], "names": "a,b"}
+        assert read_arguments(parser.parse_args([*command, "--no-header"])) == {"header": None}

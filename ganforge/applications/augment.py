@@ -169,15 +169,18 @@ def _png_bytes(img: np.ndarray) -> bytes:
 
 def write_augmented(out: str | os.PathLike, data: LabelledImages,
                     synthetic: tuple[torch.Tensor, torch.Tensor, torch.Tensor], *, fmt: str = "auto",
-                    info: dict[str, Any] | None = None) -> Path:
+                    info: dict[str, Any] | None = None, escape_formulas: bool = True) -> Path:
     """Write real + synthetic images and ``manifest.csv`` / ``manifest.json`` to ``out``, atomically.
 
     ``fmt="folder"``: ``out/<class>/<name>.png`` (real images keep their file's stem, synthetic ones
     are ``synthetic_00000.png``...); ``"npz"``: ``out/data.npz`` with ``images`` (N, C, H, W) uint8,
     ``labels`` and ``synthetic``; ``"auto"``: a folder for folder input, else npz. ``out`` must not
     exist or be an empty folder; everything is written into a temporary sibling that is renamed
-    to ``out`` only when complete.
+    to ``out`` only when complete. ``escape_formulas``: text cells of ``manifest.csv`` (class names,
+    file names) that start with ``=``, ``+``, ``-`` or ``@`` get a leading ``'``, so a spreadsheet
+    shows them instead of running them as formulas.
     """
+    from ganforge.tabular.io import escape_formulas as escape
     out = Path(out).expanduser()
     fmt = ("folder" if data.kind == "folder" else "npz") if fmt == "auto" else fmt
     if fmt not in ("folder", "npz"):
@@ -219,6 +222,7 @@ def write_augmented(out: str | os.PathLike, data: LabelledImages,
             rows = [(str(i), int(labels[i]), i < n_real) for i in range(len(images))]
         with (tmp / "manifest.csv").open("w", newline="") as fh:
             w = csv.writer(fh)
+            cell = escape if escape_formulas else (lambda v: v)
             w.writerow(["file", "label", "class", "synthetic", "source"])
             for j, (rel, label, real) in enumerate(rows):
                 if real:
@@ -226,7 +230,7 @@ def write_augmented(out: str | os.PathLike, data: LabelledImages,
                 else:
                     s = int(syn_sources[j - n_real])
                     source = real_files[s] if s >= 0 else ""
-                w.writerow([rel, label, data.classes[label], 0 if real else 1, source])
+                w.writerow([cell(v) for v in (rel, label, data.classes[label], 0 if real else 1, source)])
         counts = data.counts()
         added = torch.bincount(syn_labels, minlength=len(data.classes)).tolist()
         summary = {**(info or {}), "format": fmt, "images": n_real + len(syn_images), "synthetic": len(syn_images),
@@ -314,7 +318,8 @@ def _check_run_classes(run: Path, data: LabelledImages, num_classes: int) -> Non
 def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = "cgan", per_class: int | None = None,
             balance: bool = False, labels: str | os.PathLike | None = None, image_size: int | None = None,
             run: str | None = None, train_out: str | None = None, preset: str | None = None,
-            overrides: Sequence[dict[str, Any]] = (), seed: int = 0, fmt: str = "auto") -> dict[str, Any]:
+            overrides: Sequence[dict[str, Any]] = (), seed: int = 0, fmt: str = "auto",
+            escape_formulas: bool = True) -> dict[str, Any]:
     """Load, plan, get a GAN (train or reuse), generate and write; returns the manifest summary."""
     if method not in ("cgan", "dagan"):
         raise ConfigError(f"--method for images must be cgan or dagan; got {method!r}")
@@ -332,7 +337,7 @@ def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = 
     info = {"method": method, "run": run_dir, "input": os.fspath(source), "labels": data.origin["labels"],
             "seed": seed, "target": per_class if per_class is not None else "balance",
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    write_augmented(out, data, synthetic, fmt=fmt, info=info)
+    write_augmented(out, data, synthetic, fmt=fmt, info=info, escape_formulas=escape_formulas)
     return json.loads((out / "manifest.json").read_text())
 
 
@@ -346,13 +351,16 @@ def is_table(source: str | os.PathLike) -> bool:
 def augment_table(source: str | os.PathLike, out: str | os.PathLike, *, target: str | None,
                   per_class: int | None = None, balance: bool = False, run: str | None = None,
                   train_out: str | None = None, overrides: Sequence[dict[str, Any]] = (),
-                  seed: int = 0) -> dict[str, Any]:
+                  seed: int = 0, read_options: dict[str, Any] | None = None,
+                  escape_formulas: bool = False) -> dict[str, Any]:
     """Re-balance a table by its ``target`` column with a TabularGAN's exact conditional sampling.
 
     ``run`` is a saved TabularGAN folder to reuse; otherwise one is fitted with the settings under
     ``tabular.`` in ``overrides`` (e.g. ``{"tabular": {"epochs": 50}}``) and saved to ``train_out``
     when given. Writes ``out`` (CSV or Parquet by its suffix: the real rows, then the synthetic
     ones, with a boolean ``synthetic`` column appended) and ``out.manifest.json``, each atomically.
+    ``read_options`` go to :func:`~ganforge.tabular.read_table` (``names``, ``header``, ``na_values``);
+    ``escape_formulas`` defuses spreadsheet formulas in the output's text cells (off: they are data).
     """
     import pandas as pd
 
@@ -364,7 +372,7 @@ def augment_table(source: str | os.PathLike, out: str | os.PathLike, *, target: 
     out = Path(out).expanduser()
     if out.exists():
         raise ConfigError(f"{out} already exists; choose a new --out")
-    df = read_table(source)
+    df = read_table(source, **(read_options or {}))
     if target not in df.columns:
         raise DataError(f"{source}: no column {target!r}; columns: {', '.join(map(str, df.columns))}")
     if "synthetic" in df.columns:
@@ -398,7 +406,7 @@ def augment_table(source: str | os.PathLike, out: str | os.PathLike, *, target: 
         if m:
             parts.append(model.sample(m, conditions={target: value}, seed=seed + k).assign(synthetic=True))
     result = pd.concat(parts, ignore_index=True)
-    write_table(result, out)
+    write_table(result, out, escape_formulas=escape_formulas)
     counts = result.groupby(target)["synthetic"].agg(["size", "sum"])
     summary = {"method": "tabular", "input": os.fspath(source), "target": target, "run": run or train_out,
                "seed": seed, "rows": len(result), "synthetic": int(result["synthetic"].sum()),
@@ -411,6 +419,8 @@ def augment_table(source: str | os.PathLike, out: str | os.PathLike, *, target: 
 # -- command line ------------------------------------------------------------------------------
 def add_commands(subparsers: Any) -> None:
     """Add ``ganforge augment`` to the CLI."""
+    from ganforge.tabular.io import add_read_arguments
+
     p = subparsers.add_parser(
         "augment", help="enlarge or re-balance a labelled data set with a conditional GAN or DAGAN",
         description="Train (or reuse with --run) a conditional GAN or DAGAN on a labelled data set and write it "
@@ -439,6 +449,10 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--format", default="auto", choices=["auto", "folder", "npz"],
                    help="images: a class-folder tree or data.npz (default: like the input)")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic samples")
+    p.add_argument("--escape-formulas", action=argparse.BooleanOptionalAction, default=None,
+                   help="prefix ' to text cells starting with = + - @ so a spreadsheet shows them instead of running "
+                        "them (default: on for manifest.csv, off for an output table, whose cells are data)")
+    add_read_arguments(p)  # tables: --no-header, --names, --na-values
     p.set_defaults(func=_run)
 
 
@@ -449,16 +463,22 @@ def _run(args: argparse.Namespace) -> int:
     if table != (method == "tabular"):
         raise ConfigError(f"{args.data} is a table: use --method tabular (or leave --method out)" if table
                           else "--method tabular is for tables (CSV, TSV or Parquet files)")
+    from ganforge.tabular.io import read_arguments
+
+    read_options = read_arguments(args)
     if table:
         summary = augment_table(args.data, args.out, target=args.target, per_class=args.per_class,
                                 balance=args.balance, run=args.run, train_out=args.train_out, overrides=overrides,
-                                seed=args.seed)
+                                seed=args.seed, read_options=read_options, escape_formulas=bool(args.escape_formulas))
     else:
         if args.target:
             raise ConfigError("--target applies to tables; image labels come from class folders, the .npz or --labels")
+        if read_options:
+            raise ConfigError("--header, --names and --na-values apply to tables")
         summary = augment(args.data, args.out, method=method, per_class=args.per_class, balance=args.balance,
                           labels=args.labels, image_size=args.image_size, run=args.run, train_out=args.train_out,
-                          preset=args.preset, overrides=overrides, seed=args.seed, fmt=args.format)
+                          preset=args.preset, overrides=overrides, seed=args.seed, fmt=args.format,
+                          escape_formulas=args.escape_formulas is not False)
     width = max(5, *(len(c["name"]) for c in summary["classes"]))
     print(f"{'class':<{width}}  {'real':>7}  {'synthetic':>9}  {'total':>7}")
     for c in summary["classes"]:

@@ -8,8 +8,9 @@ model is written to a temporary sibling folder and renamed into place only when 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ganforge.config import ConfigError
 from ganforge.data.errors import DataError
@@ -27,7 +28,7 @@ def _columns(text: str | None) -> list[str] | None:
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from ganforge.tabular.io import read_table
+    from ganforge.tabular.io import read_arguments, read_table
     from ganforge.tabular.model import TabularGAN, parse_duration
 
     if args.epochs is not None and args.time_budget is not None:
@@ -45,36 +46,56 @@ def _fit(args: argparse.Namespace) -> int:
     options["min_category_count"] = args.min_category_count
     options["identifiers"] = "drop" if args.drop_ids else "generate"
     model = TabularGAN(**options)
-    read_options = {"na_values": args.na_values.split(",")} if args.na_values else {}
-    df = read_table(args.data, **read_options)
-    kinds = {name: "identifier" for name in _columns(args.id_columns) or ()}
-    model.fit(df, discrete_columns=_columns(args.discrete), column_kinds=kinds or None)
+    df = read_table(args.data, **read_arguments(args))
+    try:
+        kinds = {name: "identifier" for name in _columns(args.id_columns) or ()}
+        model.fit(df, discrete_columns=_columns(args.discrete), column_kinds=kinds or None)
+    except KeyboardInterrupt:
+        if model.gan_ is None:  # stopped before the first training step: nothing to keep
+            raise
+        model.save(out)
+        print(f"{model.training_['stopped_by']}: saved the model trained so far to {out}")
+        return 130
     model.save(out)
     t = model.training_
-    print(f"trained {t['steps']} steps ({t['epochs']:.1f} epochs) on {t['rows']} rows in {t['seconds']:.1f} s"
-          + (f"; {t['stopped_by']}" if t.get("stopped_by") else ""))
+    print(f"trained {t['steps']} steps ({t['epochs']:.1f} epochs) on {t['rows']} rows in {t['seconds']:.1f} s, "
+          f"{t['rows_per_second']:,} rows/s" + (f"; {t['stopped_by']}" if t.get("stopped_by") else ""))
     print(f"model folder: {out}")
     return 0
 
 
-def parse_condition(text: str) -> tuple[str, str]:
-    """``"income=>50K"`` -> ``("income", ">50K")`` (split at the first ``=``)."""
-    column, sep, value = text.partition("=")
-    if not sep or not column.strip():
-        raise ConfigError(f"--condition expects COLUMN=VALUE; got {text!r}")
-    return column.strip(), value
+def parse_condition(text: str, columns: Sequence[str] = ()) -> dict[str, Any]:
+    """``--condition`` as ``{column: value}``: ``COLUMN=VALUE`` or JSON ``{"COLUMN": VALUE, ...}``.
+
+    ``COLUMN=VALUE`` is split at the last ``=`` (a column name may contain ``=``), or at the one
+    ``=`` whose left side is among ``columns`` when only one is (a value may contain ``=``).
+    """
+    if text.lstrip().startswith("{"):
+        try:
+            pairs = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"--condition {text!r} is not valid JSON: {exc}") from None
+        if not isinstance(pairs, dict) or not pairs:
+            raise ConfigError(f"--condition in JSON must be an object {{\"column\": value, ...}}; got {text!r}")
+        return pairs
+    cuts = [i for i, c in enumerate(text) if c == "="]
+    known = [i for i in cuts if text[:i].strip() in columns]
+    cut = known[0] if len(known) == 1 else (cuts[-1] if cuts else -1)
+    if cut < 0 or not text[:cut].strip():
+        raise ConfigError(f"--condition expects COLUMN=VALUE or JSON {{\"COLUMN\": VALUE}}; got {text!r}")
+    return {text[:cut].strip(): text[cut + 1:]}
 
 
-def _condition_value(model: Any, column: str, text: str) -> Any:
-    """The training category of ``column`` whose text is ``text`` (so ``--condition year=2020`` finds 2020)."""
+def _condition_value(model: Any, column: str, value: Any) -> Any:
+    """The training category of ``column`` that ``value`` spells (so ``--condition year=2020`` finds 2020)."""
     spec = next((c for c in model.transformer_.columns if c.name == column), None)
     if spec is None:
         raise DataError(f"unknown column {column!r} in --condition; the columns are: "
                         f"{', '.join(c.name for c in model.transformer_.columns)}")
     for category in spec.categories or ():
-        if str(category) == text:
+        if str(category) == str(value) or (not isinstance(value, str) and category == value):
             return category
-    return text  # not a known category: sample() raises the error that names it
+    return value  # not a known category: sample() raises the error that names it
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -84,14 +105,15 @@ def _sample(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise ConfigError(f"-n must be >= 1; got {args.n}")
     model = TabularGAN.load(args.model)
-    conditions = {}
+    conditions: dict[str, Any] = {}
+    columns = [c.name for c in model.transformer_.columns]
     for text in args.condition:
-        column, value = parse_condition(text)
-        if column in conditions:
-            raise ConfigError(f"--condition gives column {column!r} twice")
-        conditions[column] = _condition_value(model, column, value)
+        for column, value in parse_condition(text, columns).items():
+            if column in conditions:
+                raise ConfigError(f"--condition gives column {column!r} twice")
+            conditions[column] = _condition_value(model, column, value)
     df = model.sample(args.n, conditions=conditions or None, seed=args.seed)
-    write_table(df, args.out)
+    write_table(df, args.out, escape_formulas=args.escape_formulas)
     print(f"wrote {len(df)} rows to {args.out}")
     return 0
 
@@ -101,7 +123,11 @@ def add_commands(subparsers: Any) -> None:
     tab = subparsers.add_parser("tabular", help="synthetic tables: fit a model, sample, report")
     sub = tab.add_subparsers(dest="tabular_command", required=True)
 
-    p = sub.add_parser("fit", help="fit a TabularGAN to a table and save it as a model folder")
+    from ganforge.tabular.io import add_read_arguments
+
+    p = sub.add_parser("fit", help="fit a TabularGAN to a table and save it as a model folder",
+                       description="Fit a TabularGAN to a table and save it as a model folder. Ctrl-C or SIGTERM "
+                                   "stops after the current step and saves the model trained so far (exit 130).")
     p.add_argument("data", help="the table: .csv (optionally compressed) or .parquet")
     p.add_argument("--out", required=True, help="model folder to write (must not exist yet)")
     p.add_argument("--discrete", default=None, metavar="A,B",
@@ -113,8 +139,6 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
     p.add_argument("--precision", default=None, choices=["auto", "bf16", "fp32"])
-    p.add_argument("--na-values", default=None, metavar="A,B",
-                   help="extra markers of missing values in a text table, e.g. '?'")
     p.add_argument("--id-columns", default=None, metavar="A,B",
                    help="columns to treat as identifiers, besides the detected ones (ids, e-mails, phones, UUIDs)")
     p.add_argument("--drop-ids", action="store_true",
@@ -122,6 +146,7 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--min-category-count", type=int, default=5, metavar="K",
                    help="categories seen fewer than K times are pooled into 'other' and never stored in the model "
                         "nor sampled (default 5; 1 keeps every category)")
+    add_read_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no column table, no progress bar")
     p.set_defaults(func=_fit)
 
@@ -130,7 +155,11 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("-n", type=int, required=True, help="number of rows")
     p.add_argument("--out", required=True, help="output table: .csv (optionally .gz) or .parquet")
     p.add_argument("--condition", action="append", default=[], metavar="COLUMN=VALUE",
-                   help="every row gets this value of a discrete column (repeatable)")
+                   help="every row gets this value of a discrete column (repeatable); split at the last '=', "
+                        "or JSON: '{\"a=b\": \"x\"}'")
+    p.add_argument("--escape-formulas", action=argparse.BooleanOptionalAction, default=False,
+                   help="prefix ' to text cells starting with = + - @ so a spreadsheet shows them instead of "
+                        "running them (off by default: the cells are data, and escaping changes them)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_sample)
 

@@ -30,6 +30,7 @@ from ganforge.data.errors import DataError
 from ganforge.gans.tabular import DISCRETE_MODES, ConditionalRows, ConditionalTabularGAN, condition_frequencies
 from ganforge.nets import unwrap
 from ganforge.nets.tabular import TabularDiscriminator, TabularGenerator
+from ganforge.tabular.progress import TableProgress
 from ganforge.tabular.transformer import TabularTransformer
 from ganforge.training.callbacks import TimeBudget
 from ganforge.training.checkpoint import CheckpointError
@@ -229,7 +230,12 @@ class TabularGAN:
     def fit(self, df: pd.DataFrame, discrete_columns: Sequence[str] | None = None,
             column_kinds: Mapping[str, str] | None = None) -> "TabularGAN":
         """Learn ``df``: detect column kinds (``discrete_columns`` / ``column_kinds`` override), fit the
-        transformer, then train the GAN for ``epochs`` or until ``time_budget``."""
+        transformer, then train the GAN for ``epochs`` or until ``time_budget``.
+
+        Ctrl-C or SIGTERM during training finishes the current step and keeps the model trained so
+        far (``training_["stopped_by"]`` says so), then raises :class:`KeyboardInterrupt`: a script
+        stops, and the model can still be sampled or saved (``ganforge tabular fit`` saves it).
+        """
         start = time.perf_counter()
         budget = parse_duration(self.time_budget)
         if not isinstance(df, pd.DataFrame):
@@ -257,15 +263,25 @@ class TabularGAN:
         config = TrainConfig(steps=steps, batch_size=batch_size, lr_g=self.lr_g, lr_d=self.lr_d,
                              betas=tuple(self.betas), ema=self.ema, device=self.device, precision=self.precision,
                              seed=int(self.seed), log_every=max(steps_per_epoch, 1), sample_every=10**9,
-                             checkpoint_every=10**9, progress=bool(self.verbose), tensorboard=False)
-        callbacks = [TimeBudget(budget, start=start)] if budget is not None else []
+                             checkpoint_every=10**9, progress=False, tensorboard=False)
+        progress = TableProgress(steps, batch_size, budget if epochs is None else None, start, bool(self.verbose))
+        callbacks = [progress] + ([TimeBudget(budget, start=start)] if budget is not None else [])
+        interrupted = False
         with torch.random.fork_rng(devices=[]):  # the caller's global torch RNG is left as it was
             torch.manual_seed(int(self.seed))
             gan = self._build(transformer, condition_frequencies(data, cond_spans))
             from ganforge.training import Trainer
 
             trainer = Trainer(gan, rows, config, callbacks=callbacks)
-            trainer.fit()
+            trainer.log = progress  # the trainer's scalar sink (no run folder): losses and rows/s on the bar
+            try:
+                trainer.fit()
+            except KeyboardInterrupt:  # Ctrl-C / SIGTERM: the trainer finished its step; keep what it learned
+                if trainer.step == 0:
+                    raise
+                interrupted = True
+            finally:
+                progress.close()
         if "generator" in gan.averaged:  # keep the EMA generator as the one that samples
             unwrap(gan.generator).load_state_dict(gan.averaged["generator"].state_dict())
             gan.averaged.clear()
@@ -273,10 +289,14 @@ class TabularGAN:
         self.training_ = {
             "rows": n, "steps": trainer.step, "batch_size": batch_size, "epochs": trainer.step / steps_per_epoch,
             "preprocess_seconds": round(prep_seconds, 3), "seconds": round(time.perf_counter() - start, 3),
-            "stopped_by": trainer.stop_reason, "device": str(trainer.device),
+            "rows_per_second": round(progress.rows_per_second(trainer.step)),
+            "stopped_by": f"interrupted at step {trainer.step}" if interrupted else trainer.stop_reason,
+            "device": str(trainer.device),
             "precision": str(trainer.dtype).replace("torch.", ""), "torch": torch.__version__,
         }
         self._sample_calls = 0
+        if interrupted:
+            raise KeyboardInterrupt(f"interrupted at step {trainer.step}; the model holds what it learned so far")
         return self
 
     def _build(self, transformer: TabularTransformer, freqs: list[list[float]]) -> ConditionalTabularGAN:

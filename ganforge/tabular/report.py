@@ -536,12 +536,11 @@ def _model_provenance(folder: str) -> dict:
 
 
 def _report_command(args: argparse.Namespace) -> int:
-    from .io import read_table
+    from .io import read_arguments, read_table
 
     model = _model_provenance(args.model) if args.model else {}
 
-    na = args.na_value or None
-    read = {"na_values": na} if na else {}
+    read = read_arguments(args)  # --no-header/--names/--na-values, spelt as for `tabular fit`
     real = read_table(args.real, **read)
     synthetic = read_table(args.synthetic, **read)
     holdout = read_table(args.holdout, **read) if args.holdout else None
@@ -578,8 +577,9 @@ def add_report_command(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, metavar="DIR",
                    help="the model folder that made the synthetic table (named on the page, with its seed)")
     p.add_argument("--out", default=".", metavar="DIR", help="folder for report.json and report.html (default .)")
-    p.add_argument("--na-value", action="append", default=[], metavar="TEXT",
-                   help="extra marker of a missing value in the files, e.g. '?' (repeatable)")
+    from .io import add_read_arguments
+
+    add_read_arguments(p)
     p.add_argument("--detection-model", choices=("gbm", "logistic"), default="gbm")
     p.add_argument("--max-rows", type=int, default=10_000,
                    help="rows per table for the detection and distance figures (0 = all; default 10000)")
