@@ -94,7 +94,7 @@ def _log_ticks(lo: float, hi: float) -> list[float]:
 
 
 def _label(v: float) -> str:
-    text = f"{v:.4g}"
+    text = f"{v:.6g}"
     return "0" if text == "-0" else text
 
 
@@ -165,7 +165,8 @@ class Axes:
     def legend(self, entries: Sequence[tuple[str, Colour, str]], avoid: np.ndarray | None = None,
                below: bool = False) -> None:
         """Entries (label, colour, kind: "line", "dashed", "dot" or "box") in the corner that hides
-        fewest of the pixel positions ``avoid`` (K, 2) (top right when nothing is in the way), or in
+        fewest of the pixel positions ``avoid`` (K, 2) (top right when nothing is in the way; else top
+        left, middle right, ...), or in
         a row under the x tick labels."""
         entries = [e for e in entries if e[0]]
         if not entries:
@@ -179,8 +180,8 @@ class Axes:
                 x += 28 + _text_width(label) + 16
             return
         width, height = int(max(_text_width(label) for label, _, _ in entries)) + 34, row * len(entries) + 4
-        corners = [(self.right - width - 6, self.top + 6), (self.left + 6, self.top + 6),
-                   (self.right - width - 6, self.bottom - height - 6), (self.left + 6, self.bottom - height - 6)]
+        xs, middle = (self.right - width - 6, self.left + 6), (self.top + self.bottom - height) / 2
+        corners = [(x, y) for y in (self.top + 6, middle, self.bottom - height - 6) for x in xs]
 
         def hidden(corner: tuple[float, float]) -> int:
             if avoid is None or not len(avoid):
@@ -385,7 +386,8 @@ def _draw_panel(img: Image.Image, p: Panel, cell: tuple[int, int, int, int]) -> 
     left = x0 + 14 + int(max((_text_width(_label(t)) for t in yt), default=20))
     ax = Axes(img, (left, y0 + 24, x1 - 16, y1 - 42), xlim, ylim, log_y=p.log_y)
     ax.frame(p.title, p.xlabel)
-    legend: list[tuple[str, Colour, str]] = []
+    legend: list[tuple[str, Colour, str]] = []  # references (dashed) first; curves go before them
+    curves: list[tuple[str, Colour, str]] = []
     drawn: list[np.ndarray] = []
     for y, label in p.hlines:
         v = float(ax.px(xlim[0], y)[1])
@@ -423,7 +425,7 @@ def _draw_panel(img: Image.Image, p: Panel, cell: tuple[int, int, int, int]) -> 
         for uu, vv, good in zip(u, v, ok):
             if good:
                 ax.draw.ellipse((uu - 3, vv - 3, uu + 3, vv + 3), fill=colour)
-        legend.append((s.label, colour, "line"))
+        curves.append((s.label, colour, "line"))
     if p.mark is not None:
         u, v = ax.px(p.mark[0], p.mark[1])
         u, v = float(u), float(v)
@@ -432,4 +434,4 @@ def _draw_panel(img: Image.Image, p: Panel, cell: tuple[int, int, int, int]) -> 
             ax.draw.ellipse((u - 3, v - 3, u + 3, v + 3), fill=MARK)
             drawn.append(np.array([[u + du, v + dv] for du in (-7, 0, 7) for dv in (-7, 0, 7)]))
         legend.append((p.mark[2], MARK, "dot"))
-    ax.legend(legend, np.concatenate(drawn) if drawn else None)
+    ax.legend(curves + legend, np.concatenate(drawn) if drawn else None)
