@@ -141,9 +141,9 @@ class Axes:
     def inside(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         return np.isfinite(u) & np.isfinite(v) & (u >= self.left) & (u <= self.right) & (v >= self.top) & (v <= self.bottom)
 
-    def frame(self, title: str = "", xlabel: str = "") -> None:
+    def frame(self, title: str = "", xlabel: str = "", integer_x: bool = False) -> None:
         d, f = self.draw, _font()
-        xt = [t for t in nice_ticks(*self.xlim) if self.xlim[0] <= t <= self.xlim[1]]
+        xt = [t for t in nice_ticks(*self.xlim) if self.xlim[0] <= t <= self.xlim[1] and (not integer_x or t == int(t))]
         yt = _log_ticks(*self.ylim) if self.log_y else nice_ticks(*self.ylim)
         yt = [t for t in yt if self.ylim[0] <= t <= self.ylim[1]]
         for t in xt:
@@ -379,27 +379,28 @@ def _draw_panel(img: Image.Image, p: Panel, cell: tuple[int, int, int, int]) -> 
     ys += [np.asarray([y for y, _ in p.hlines], float)]
     xs += [np.asarray([p.mark[0]] if p.mark else [], float), np.asarray([p.vline[0]] if p.vline else [], float)]
     ys += [np.asarray([p.mark[1]] if p.mark else [], float)]
-    xlim = _limits(np.concatenate(xs) if xs else np.zeros(0))
+    allx = np.concatenate(xs)
+    xlim = _limits(allx)
     ylim = _limits(np.concatenate(ys), log=p.log_y)
     x0, y0, x1, y1 = cell
     yt = _log_ticks(*ylim) if p.log_y else nice_ticks(*ylim)
     left = x0 + 14 + int(max((_text_width(_label(t)) for t in yt), default=20))
     ax = Axes(img, (left, y0 + 24, x1 - 16, y1 - 42), xlim, ylim, log_y=p.log_y)
-    ax.frame(p.title, p.xlabel)
-    legend: list[tuple[str, Colour, str]] = []  # references (dashed) first; curves go before them
-    curves: list[tuple[str, Colour, str]] = []
+    ax.frame(p.title, p.xlabel, integer_x=bool(np.all(allx[np.isfinite(allx)] % 1 == 0)))
+    curves: list[tuple[str, Colour, str]] = []  # legend entries: the curves, then references and marks
+    refs: list[tuple[str, Colour, str]] = []
     drawn: list[np.ndarray] = []
     for y, label in p.hlines:
         v = float(ax.px(xlim[0], y)[1])
         if ax.top <= v <= ax.bottom:
             _dashed(ax.draw, (ax.left, v), (ax.right, v), REAL, width=2)
             drawn.append(_along([ax.left, ax.right], [v, v], 40))
-        legend.append((label, REAL, "dashed"))
+        refs.append((label, REAL, "dashed"))
     if p.vline is not None:
         u = float(ax.px(p.vline[0], ylim[0])[0])
         _dashed(ax.draw, (u, ax.top), (u, ax.bottom), MARK, width=2)
         drawn.append(_along([u, u], [ax.top, ax.bottom], 40))
-        legend.append((p.vline[1], MARK, "dashed"))
+        refs.append((p.vline[1], MARK, "dashed"))
     for k, s in enumerate(p.series):
         colour = s.colour or PALETTE[k % len(PALETTE)]
         u, v = ax.px(s.x, s.y)
@@ -433,5 +434,5 @@ def _draw_panel(img: Image.Image, p: Panel, cell: tuple[int, int, int, int]) -> 
             ax.draw.ellipse((u - 7, v - 7, u + 7, v + 7), outline=MARK, width=3)
             ax.draw.ellipse((u - 3, v - 3, u + 3, v + 3), fill=MARK)
             drawn.append(np.array([[u + du, v + dv] for du in (-7, 0, 7) for dv in (-7, 0, 7)]))
-        legend.append((p.mark[2], MARK, "dot"))
-    ax.legend(curves + legend, np.concatenate(drawn) if drawn else None)
+        refs.append((p.mark[2], MARK, "dot"))
+    ax.legend(curves + refs, np.concatenate(drawn) if drawn else None)
