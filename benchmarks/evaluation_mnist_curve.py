@@ -8,7 +8,7 @@
 2. The floor: digits-FD and KID between two disjoint random halves of the data (2,500 / 2,500).
 3. For a like-for-like comparison with the floor, the last and the best checkpoint evaluated with
    2,500 samples against the second half (``ganforge.metrics.evaluate.evaluate``).
-4. A plot of the curve with the floor, ``docs/mnist_fd_curve.png``.
+4. A plot of the curve with the floor, ``docs/mnist_fd_curve.png`` (``--replot`` redraws it from the JSON).
 
 Run (from the repository root)::
 
@@ -73,7 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", default=None, help="use this trained run instead of training one")
     parser.add_argument("--keep", action="store_true", help="keep the run folder it trains")
+    parser.add_argument("--replot", action="store_true", help=f"only redraw {PLOT.name} from the saved results")
     args = parser.parse_args(argv)
+    if args.replot:
+        saved = json.loads(RESULTS.read_text())
+        plot(saved["curve"], saved["floor_real_half_vs_half"], saved["best_checkpoint"])
+        print(f"wrote {PLOT}")
+        return 0
 
     tmp = None
     load_before = os.getloadavg()
@@ -143,27 +149,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def plot(points: list[dict], floor: dict, best: dict) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """The curves with the real-vs-real floor and the best checkpoint, drawn by ganforge.plots (Pillow)."""
+    from ganforge.io import save_image
+    from ganforge.plots import Panel, Series, line_chart
 
     steps = [p["step"] for p in points]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.4))
-    ax1.plot(steps, [p["fid"] for p in points], "o-", label="generated (2,000) vs real (5,000)")
-    ax1.axhline(floor["fid"]["fid"], color="grey", ls="--", label="real vs real (2,500 / 2,500)")
-    ax1.plot([best["step"]], [best["value"]], "r*", ms=12, label="best.pt")
-    ax1.set(xlabel="step", ylabel="digits-FD", yscale="log", title="digits-FD (digits28 features)")
-    ax1.legend(fontsize=7)
-    ax2.errorbar(steps, [p["kid"] for p in points], yerr=[p["kid_std"] for p in points], fmt="o-",
-                 label="generated vs real")
-    ax2.axhline(floor["kid"]["kid"], color="grey", ls="--", label="real vs real")
-    ax2.set(xlabel="step", ylabel="KID", title="KID (same features)")
-    ax2.legend(fontsize=7)
-    fig.suptitle("ganforge default MNIST preset", fontsize=10)
-    fig.tight_layout()
-    PLOT.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(PLOT, dpi=110)
+    fd = Panel("digits-FD (digits28 features, log scale)",
+               [Series(steps, [p["fid"] for p in points], "generated (2,000) vs real (5,000)")],
+               hlines=[(floor["fid"]["fid"], "real vs real (2,500 / 2,500)")],
+               mark=(best["step"], best["value"], f"best.pt (step {best['step']})"), log_y=True)
+    kid = Panel("KID (same features)", [Series(steps, [p["kid"] for p in points], "generated vs real",
+                                               yerr=[p["kid_std"] for p in points])],
+                hlines=[(floor["kid"]["kid"], "real vs real")])
+    save_image(PLOT, line_chart([fd, kid], "ganforge default MNIST preset", panel_size=(500, 340)))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from PIL import Image
 
 from conftest import tiny_image_config
 from ganforge.cli import main
@@ -16,7 +17,7 @@ from ganforge.config import ConfigError
 from ganforge.experiment import load_run, train
 from ganforge.metrics.evaluate import TrainingEvaluator, evaluate_run, training_callbacks
 from ganforge.metrics.reference import ReferenceCache
-from ganforge.training import load_checkpoint
+from ganforge.training import Callback, load_checkpoint
 from ganforge.training.evaluation import BestCheckpoint, EarlyStopping, PeriodicEvaluation, read_results
 
 
@@ -107,6 +108,42 @@ def test_training_callbacks_pick_the_direction_from_the_metric():
     assert [type(c).__name__ for c in cbs] == ["PeriodicEvaluation", "BestCheckpoint", "EarlyStopping"]
     assert cbs[1].mode == cbs[2].mode == "max"
     assert training_callbacks(EvalConfig(), ds) == []
+
+
+class Snapshot(Callback):
+    """The bytes of a run file after each step (None while it does not exist)."""
+
+    def __init__(self, name):
+        self.name, self.seen = name, {}
+
+    def on_step_end(self, trainer, step):
+        path = trainer.run_dir / self.name
+        self.seen[step] = path.read_bytes() if path.exists() else None
+
+
+def test_eval_curves_are_redrawn_after_each_evaluation_with_the_best_marked(tmp_path):
+    from ganforge.plots import MARK
+
+    snap = Snapshot("eval_curves.png")
+    ev, cbs = callbacks_for([5.0, 3.0, 4.0], patience=5)
+    train(tiny_image_config(steps=6), out=tmp_path / "run", callbacks=[*cbs, snap])
+    assert snap.seen[1] is None and snap.seen[2] is not None and snap.seen[3] == snap.seen[2]
+    assert snap.seen[4] != snap.seen[2] and snap.seen[6] != snap.seen[4]  # rewritten after each evaluation
+    assert ev.best() == (4, 3.0)
+    img = np.asarray(Image.open(tmp_path / "run" / "eval_curves.png").convert("RGB"), int)
+    assert (np.abs(img - MARK).max(-1) <= 10).sum() > 50  # the best step's marker
+    assert not list((tmp_path / "run").glob(".eval_curves*"))  # written atomically, no temporary left
+
+
+def test_a_run_with_mode_coverage_writes_eval_curves(tmp_path):
+    cfg = tiny_image_config(steps=4)
+    cfg["data"] = {"source": "ring8"}
+    cfg["model"] = {"arch": "mlp", "latent_dim": 2, "width": 16}
+    cfg["eval"] = {"every": 2, "metrics": "mode_coverage", "n": 200, "monitor": "modes_covered"}
+    train(cfg, out=tmp_path / "run")
+    with Image.open(tmp_path / "run" / "eval_curves.png") as img:
+        img.verify()  # a valid PNG
+        assert img.format == "PNG" and img.width > 400
 
 
 # ----------------------------------------------------------------------------------- reference cache

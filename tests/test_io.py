@@ -2,7 +2,7 @@ import pytest
 import torch
 from PIL import Image
 
-from ganforge.io import atomic_write, image_grid, save_picture, write_text
+from ganforge.io import atomic_write, picture, save_picture, write_text
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
@@ -18,11 +18,12 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # no temporary left behind
 
 
-def test_image_grid_tiles_images():
-    imgs = torch.full((6, 1, 4, 4), 1.0)
-    grid = image_grid(imgs, nrow=3, padding=1)
-    assert grid.size == (3 * 5 + 1, 2 * 5 + 1)
-    assert grid.getpixel((1, 1)) == 255 and grid.getpixel((0, 0)) == 0
+def test_a_grid_of_small_images_has_tiles_of_32_px_under_a_caption():
+    imgs = torch.full((64, 1, 8, 8), 1.0)
+    plain, captioned = picture(imgs), picture(imgs, caption="step 1500")
+    assert plain.size == (8 * 34 + 2, 8 * 34 + 2)  # 8-px digits enlarged to 32-px tiles, 2 px apart
+    assert plain.getpixel((2, 2)) == 255 and plain.getpixel((0, 0)) != 255
+    assert captioned.width == plain.width and captioned.height > plain.height + 12  # the step's strip
 
 
 @pytest.mark.parametrize("shape", [(4, 3, 8, 8), (100, 2), (100, 1)])

@@ -26,6 +26,9 @@ class Callback:
 
     def on_fit_end(self, trainer: "Trainer") -> None: ...
 
+    def on_interrupt(self, trainer: "Trainer") -> None:
+        """Ctrl-C or SIGTERM: the checkpoint is saved and training ends without ``on_fit_end``."""
+
 
 class ScalarLog:
     """Scalars to ``metrics.jsonl`` (always) and to TensorBoard (when installed and wanted).
@@ -72,9 +75,11 @@ def _finite_or_str(v: Any) -> Any:
 
 
 class SampleGrid(Callback):
-    """Every ``every`` steps and at the end, a picture of samples from fixed noise in ``samples/``.
+    """Every ``every`` steps, at the end and when interrupted, a picture of samples from fixed noise in
+    ``samples/step_NNNNNNN.png``, captioned with the step.
 
-    Images make a grid; 2-D points a scatter plot over the real data; 1-D values a histogram.
+    Images make a grid (small ones enlarged); 2-D points a scatter plot over ``real`` (a fixed subset
+    of the data, grey); 1-D values a histogram over the real one.
     """
 
     def __init__(self, every: int, n: int = 64, seed: int = 0, real: torch.Tensor | None = None) -> None:
@@ -95,9 +100,12 @@ class SampleGrid(Callback):
         if trainer.step % self.every:
             self.save(trainer, trainer.step)
 
+    on_interrupt = on_fit_end
+
     def save(self, trainer: "Trainer", step: int) -> Path:
         samples = trainer.gan.sample(len(self._z), z=self._z)
-        return save_picture(trainer.run_dir / "samples" / f"step_{step:07d}.png", samples, self.real)
+        return save_picture(trainer.run_dir / "samples" / f"step_{step:07d}.png", samples, self.real,
+                            caption=f"step {step}")
 
 
 class Evaluate(Callback):

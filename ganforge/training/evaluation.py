@@ -13,6 +13,10 @@ value of one of those names, and :class:`EarlyStopping` asks the trainer to stop
 resume, records a crashed run wrote past its last checkpoint stay in the file; the callbacks
 rebuild their state from the records up to the step they resume from, and the steps evaluated
 again are appended anew (readers take the last record of a key).
+
+After every evaluation, ``RUN/eval_curves.png`` is redrawn (atomically): one panel per value over
+the steps, with the best value of the watched metric (the one BestCheckpoint / EarlyStopping follow)
+marked.
 """
 
 from __future__ import annotations
@@ -25,16 +29,20 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from ganforge.io import write_json
+from ganforge.io import save_image, write_json
+from ganforge.plots import Panel, Series, line_chart
 from ganforge.training.callbacks import Callback, Evaluate
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from ganforge.training.trainer import Trainer
 
-__all__ = ["BestCheckpoint", "EarlyStopping", "PeriodicEvaluation", "RESULTS_FILE", "append_results",
-           "read_results"]
+__all__ = ["BestCheckpoint", "CURVES_FILE", "EarlyStopping", "PeriodicEvaluation", "RESULTS_FILE", "append_results",
+           "curves_picture", "read_results"]
 
 RESULTS_FILE = "evaluation.jsonl"
+CURVES_FILE = "eval_curves.png"
 
 
 def append_results(path: str | Path, records: Iterable[dict[str, Any]]) -> Path:
@@ -82,15 +90,17 @@ class PeriodicEvaluation(Evaluate):
 
     Attributes after a run: ``last`` (``{"eval/<name>": value}`` of the latest evaluation),
     ``last_values`` (the same without prefix), ``last_step`` and ``history`` (``[(step, values)]``).
-    A failing evaluation warns and training goes on.
+    A failing evaluation warns and training goes on. With a run folder, ``curves_file`` (unless None)
+    is redrawn after each evaluation.
     """
 
     def __init__(self, fn: Callable[[Any], Any], every: int, prefix: str = "eval/",
-                 results_file: str = RESULTS_FILE) -> None:
+                 results_file: str = RESULTS_FILE, curves_file: str | None = CURVES_FILE) -> None:
         if every < 1:
             raise ValueError(f"every must be >= 1, got {every}")
         super().__init__(fn, every, prefix)
-        self.results_file = results_file
+        self.results_file, self.curves_file = results_file, curves_file
+        self.watched: tuple[str, str] | None = None  # (metric, mode) whose best the curves mark
         self.last_values: dict[str, float] = {}
         self.last_step: int | None = None
         self.history: list[tuple[int, dict[str, float]]] = []
@@ -107,6 +117,22 @@ class PeriodicEvaluation(Evaluate):
                 by_step.setdefault(step, {}).update(
                     {k: v for k, v in rec.get("values", {}).items() if _is_number(v)})
         self.history = sorted(by_step.items())
+
+    def watch(self, metric: str, mode: str) -> None:
+        """Mark the best value of ``metric`` on the curves (the first watcher, e.g. BestCheckpoint, decides)."""
+        if self.watched is None:
+            self.watched = (metric, mode)
+
+    def best(self) -> tuple[int, float] | None:
+        """(step, value) of the watched metric's best evaluation so far, by the rule BestCheckpoint follows."""
+        if self.watched is None:
+            return None
+        metric, mode = self.watched
+        best: tuple[int, float] | None = None
+        for step, values in self.history:
+            if _is_number(values.get(metric)) and _improved(float(values[metric]), best and best[1], mode):
+                best = (step, float(values[metric]))
+        return best
 
     def run(self, trainer: "Trainer", step: int) -> None:
         t0, c0 = time.perf_counter(), time.process_time()
@@ -132,6 +158,29 @@ class PeriodicEvaluation(Evaluate):
         trainer.log_scalars(step, {**self.last, f"{self.prefix}seconds": seconds, f"{self.prefix}cpu_seconds": cpu_seconds})
         if trainer.run_dir is not None:
             append_results(trainer.run_dir / self.results_file, records)
+            if self.curves_file:
+                save_image(trainer.run_dir / self.curves_file, curves_picture(self.history, self.watched, self.best()))
+
+
+def curves_picture(history: list[tuple[int, dict[str, float]]], watched: tuple[str, str] | None = None,
+                   best: tuple[int, float] | None = None) -> "Image.Image":
+    """The evaluation curves: one panel per value (``X_std`` as error bars of ``X``), ``best`` marked on
+    the ``watched`` metric's panel and as a dashed line on the others."""
+    names = list(dict.fromkeys(k for _, values in history for k in values))
+    names = [n for n in names if not (n.endswith("_std") and n[:-4] in names)]
+    panels = []
+    for name in names:
+        points = [(step, values) for step, values in history if name in values]
+        has_errors = any(f"{name}_std" in values for _, values in points)
+        errors = [values.get(f"{name}_std", 0.0) for _, values in points] if has_errors else None
+        panel = Panel(name, [Series([s for s, _ in points], [v[name] for _, v in points], yerr=errors)])
+        if best is not None and watched is not None and name == watched[0]:
+            panel.mark = (best[0], best[1], f"best: {best[1]:.4g} at step {best[0]}")
+        elif best is not None:
+            panel.vline = (best[0], f"best {watched[0]}" if watched else "best")
+        panels.append(panel)
+    title = f"evaluation during training (best {watched[0]}: {watched[1]})" if watched else "evaluation during training"
+    return line_chart(panels, title, columns=min(3, max(1, len(panels))))
 
 
 def _improved(value: float, best: float | None, mode: str, min_delta: float = 0.0) -> bool:
@@ -149,6 +198,7 @@ class _Watcher(Callback):
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
         self.evaluation, self.metric, self.mode = evaluation, metric, mode
+        evaluation.watch(metric, mode)
         self._seen: int | None = None
         self._warned = False
 

@@ -195,6 +195,8 @@ class Trainer:
                         break
                     if self._agree(interrupted.is_set()):
                         self.save()
+                        for cb in self.callbacks if main else ():
+                            cb.on_interrupt(self)  # e.g. a last sample grid
                         if main:
                             where = f"; checkpoint {self.checkpoint_path}" if self.run_dir else ""
                             print(f"\ninterrupted at step {self.step}{where}", file=sys.stderr)
