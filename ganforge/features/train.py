@@ -127,11 +127,10 @@ def train_extractor(images: Tensor, labels: Tensor | None = None, *, steps: int 
     """
     if images.ndim != 4 or images.dtype != torch.uint8:
         raise DataError("features train takes images (uint8 N, C, H, W); for vectors use --features identity")
-    for key, value, ok in (("steps", steps, steps >= 1), ("batch size", batch_size, batch_size >= 2),
-                           ("time budget", time_budget, time_budget > 0)):
-        if not ok:
-            raise ConfigError(f"features train: the {key} must be {'at least 2' if key == 'batch size' else 'positive'}; "
-                              f"got {value}")
+    for key, value, least in (("steps", steps, 1), ("batch size", batch_size, 2), ("time budget", time_budget, 1e-9)):
+        if not value >= least:
+            need = "at least 2" if key == "batch size" else "positive"
+            raise ConfigError(f"features train: the {key} must be {need}; got {value}")
     n_classes = 0
     if labels is not None:
         n_classes = int(labels.max()) + 1

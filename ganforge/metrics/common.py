@@ -32,11 +32,20 @@ class SampleSizeWarning(UserWarning):
     """A metric computed from fewer samples than it needs to be reliable."""
 
 
-def sample_limits(metric: str, dim: int | None = None, **options: Any) -> tuple[int, int]:
-    """``(minimum, sensible)`` sample counts per set of ``metric`` with these options and feature dimension."""
+def _with_defaults(metric: str, options: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
+    """The metric function and ``options`` completed with its defaults for ``k`` and ``splits``."""
+    import inspect
+
     from ganforge.metrics import get_metric
 
     fn = get_metric(metric)
+    defaults = {name: p.default for name, p in inspect.signature(fn).parameters.items() if name in ("k", "splits")}
+    return fn, {**defaults, **(options or {})}
+
+
+def sample_limits(metric: str, dim: int | None = None, **options: Any) -> tuple[int, int]:
+    """``(minimum, sensible)`` sample counts per set of ``metric`` with these options and feature dimension."""
+    fn, options = _with_defaults(metric, options)
 
     def value(limit: Any, default: int) -> int:
         if limit is None:
@@ -49,8 +58,9 @@ def sample_limits(metric: str, dim: int | None = None, **options: Any) -> tuple[
 def check_sample_counts(metric: str, n_fake: int | None, n_real: int | None = None, *, dim: int | None = None,
                         options: dict[str, Any] | None = None, warn: bool = True) -> list[str]:
     """Refuse counts below ``metric``'s minimum (DataError); return (and warn about) those below its sensible count."""
-    minimum, sensible = sample_limits(metric, dim, **(options or {}))
-    shown = ", ".join(f"{k}={v}" for k, v in (options or {}).items() if k in ("k", "splits"))
+    _, options = _with_defaults(metric, options)
+    minimum, sensible = sample_limits(metric, dim, **options)
+    shown = ", ".join(f"{k}={v}" for k, v in options.items() if k in ("k", "splits"))
     name = f"{metric} ({shown})" if shown else metric
     notes = []
     for what, n in (("generated", n_fake), ("reference", n_real)):
