@@ -16,7 +16,8 @@ from ganforge.config import ConfigError, parse_set
 
 # Packages that add sub-commands: each module has ``add_commands(subparsers)``; each command sets
 # ``func(args) -> exit code`` and reports bad input by raising a ganforge.errors.GanforgeError.
-COMMAND_MODULES: tuple[str, ...] = ("ganforge.metrics.cli", "ganforge.applications.augment", "ganforge.tabular.cli")
+COMMAND_MODULES: tuple[str, ...] = ("ganforge.metrics.cli", "ganforge.applications.augment", "ganforge.tabular.cli",
+                                     "ganforge.features.cli")
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -152,7 +152,7 @@ def train(config: str | Path | Mapping[str, Any] | Config | None = None, *, out:
     if cfg.eval.every:  # metric curves, best checkpoint, early stopping (built now: bad settings fail early)
         from ganforge.metrics.evaluate import training_callbacks
 
-        extra += training_callbacks(cfg.eval, dataset, resolve_device(cfg.train.device))
+        extra += training_callbacks(cfg.eval, dataset, resolve_device(cfg.train.device), cfg.data.source)
     metadata = {"sample_shape": list(dataset.sample_shape), **({"num_classes": num_classes} if num_classes else {})}
     trainer = Trainer(gan, dataset, cfg.train, run_dir=run_dir, run_config=cfg.to_dict(),
                       callbacks=[*extra, *callbacks], metadata=metadata)

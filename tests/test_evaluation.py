@@ -292,3 +292,53 @@ def test_mixture_samples_get_mode_coverage_and_raw_feature_metrics(tmp_path, cap
     assert cover["values"]["modes_covered"] == 8 and cover["n_fake"] == 400
     assert cover["values"]["high_quality"] > 0.95  # real samples: P(r < 3 std) = 1 - exp(-4.5) in 2-D
     assert fid["extractor"] == "identity" and fid["values"]["fid"] < 0.01
+
+
+# ----------------------------------------------------------------------------------- which extractor, which sizes
+
+def test_the_mnist_preset_still_evaluates_with_the_digits_cnn_and_auto_decides_by_the_data_source(
+        tmp_path, monkeypatch):
+    from ganforge.config import EvalConfig
+    from ganforge.data import load_dataset
+    from ganforge.features import inception as inc
+    from ganforge.experiment import config_from
+
+    mnist = load_dataset("mnist", n=300)
+    preset = config_from("mnist")
+    assert training_callbacks(preset.eval, mnist, data_source=preset.data.source)[0].fn.extractor.name == "digits28"
+    auto = EvalConfig(every=2, metrics="fid", features="auto")
+    assert training_callbacks(auto, mnist, data_source="mnist")[0].fn.extractor.name == "digits28"
+
+    def missing(*args, **kwargs):
+        raise inc.InceptionWeightsError("no Inception-v3 FID weights found.\n" + inc.HOW_TO_GET)
+
+    monkeypatch.delenv("GANFORGE_INCEPTION_WEIGHTS", raising=False)
+    monkeypatch.setattr(inc, "load_inception_weights", missing)
+    # The same 8x8 digits saved as digits.npz: a data set called "digits", but not the built-in source
+    digits = load_dataset("digits")
+    np.savez(tmp_path / "digits.npz", images=digits.data.numpy(), labels=digits.labels.numpy())
+    cfg = tiny_image_config(steps=2)
+    cfg["data"] = {"source": str(tmp_path / "digits.npz")}
+    cfg["eval"] = {"every": 2, "metrics": "fid", "n": 20}
+    with pytest.raises(ConfigError, match="features auto: no feature extractor is known to suit images"):
+        train(cfg, out=tmp_path / "run")
+    assert not (tmp_path / "run" / "checkpoints").exists()  # refused before training
+
+
+def test_evaluate_refuses_different_image_shapes_unless_resize(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "real.npy", rng.integers(0, 256, size=(30, 8, 8), dtype=np.uint8))
+    np.save(tmp_path / "fake.npy", rng.integers(0, 256, size=(30, 28, 28), dtype=np.uint8))
+    args = ["evaluate", "--real", str(tmp_path / "real.npy"), "--fake", str(tmp_path / "fake.npy"),
+            "--features", "digits", "--metrics", "fid,pr", "--out", str(tmp_path / "r.jsonl")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "ganforge evaluate: error: generated images have shape (1, 28, 28)" in err and "(1, 8, 8)" in err
+    assert not (tmp_path / "r.jsonl").exists()
+    with pytest.warns(UserWarning, match="fid from 30 generated samples is unreliable: use at least 2000"):
+        assert main([*args, "--resize"]) == 0
+    fid, pr = read_results(tmp_path / "r.jsonl")
+    assert fid["extractor"] == "digits8" and fid["sample_shape"] == [1, 8, 8]
+    assert fid["warnings"][0].startswith("fid from 30 generated samples is unreliable") and pr["warnings"]
+    assert main([*args[:-4], "--metrics", "pr", "--n", "3", "--resize"]) == 2
+    assert "pr (k=3) needs at least 4 generated samples; got 3" in capsys.readouterr().err

@@ -57,6 +57,43 @@ def test_features_stats_are_mean_and_unbiased_covariance():
     assert np.allclose(mu, x.mean(0)) and np.allclose(sigma, np.cov(x, rowvar=False))
 
 
+# ----------------------------------------------------------------------------------- auto
+
+@pytest.fixture
+def no_inception_weights(monkeypatch):
+    from ganforge.features import inception as inc
+
+    def missing(*args, **kwargs):
+        raise InceptionWeightsError("no Inception-v3 FID weights found.\n" + inc.HOW_TO_GET)
+
+    monkeypatch.delenv("GANFORGE_INCEPTION_WEIGHTS", raising=False)
+    monkeypatch.setattr(inc, "load_inception_weights", missing)
+
+
+def test_auto_picks_the_digits_cnns_only_for_the_builtin_digit_sets(no_inception_weights):
+    assert get_extractor("auto", sample_shape=(1, 28, 28), data_source="mnist").name == "digits28"
+    assert get_extractor("auto", sample_shape=(1, 8, 8), data_source="digits").name == "digits8"
+    assert get_extractor("auto", sample_shape=(1, 32, 32), data_source="mnist").name == "digits28"  # resized mnist
+    assert get_extractor("auto", sample_shape=(2,), data_source="ring8").name == "identity"
+    # grey 28x28 pictures that are not the built-in digits: no silent digits CNN, but the choices
+    for source in ("photos", "data/mnist", None):
+        with pytest.raises(ConfigError) as err:
+            get_extractor("auto", sample_shape=(1, 28, 28), data_source=source)
+        message = str(err.value)
+        assert "features auto: no feature extractor is known to suit images of shape (1, 28, 28)" in message
+        for choice in ("ganforge features train DATA", "--features inception", "--inception-weights PATH",
+                       "--features digits"):
+            assert choice in message
+    assert get_extractor("digits", sample_shape=(1, 28, 28)).name == "digits28"  # asked for by name: still there
+
+
+def test_auto_uses_inception_for_other_images_when_its_weights_are_found(monkeypatch, random_inception):
+    from ganforge.features import inception as inc
+
+    monkeypatch.setattr(inc, "load_inception_weights", lambda *a, **k: (random_inception.state_dict(), "test"))
+    assert isinstance(get_extractor("auto", sample_shape=(1, 28, 28), data_source="photos"), InceptionExtractor)
+
+
 # ----------------------------------------------------------------------------------- user modules
 
 def test_module_and_torchscript_extractors(tmp_path):

@@ -244,3 +244,80 @@ def test_evaluate_rejects_nan_and_mismatched_samples_before_computing():
         evaluate(torch.zeros(5, 2, 2, 2, 2), good)
     with pytest.raises(ConfigError, match="labels"):
         evaluate(good, good, metrics="cond_acc")
+
+
+# ----------------------------------------------------------------------------------- sample counts, shapes
+
+@pytest.mark.parametrize("metric, options, n_fake, n_real, message", [
+    ("fid", {}, 1, 50, "fid needs at least 2 generated samples; got 1"),
+    ("kid", {}, 50, 1, "kid needs at least 2 reference samples; got 1"),
+    ("pr", {}, 50, 3, r"pr \(k=3\) needs at least 4 reference samples; got 3"),
+    ("dc", {"k": 7}, 7, 50, r"dc \(k=7\) needs at least 8 generated samples; got 7"),
+    ("is", {}, 5, None, r"is \(splits=10\) needs at least 10 generated samples; got 5"),
+])
+def test_sample_counts_below_a_metric_minimum_are_refused_before_any_extraction(metric, options, n_fake, n_real,
+                                                                               message):
+    calls = []
+
+    def extractor(x):
+        calls.append(len(x))
+        return x, x  # features and "logits"
+
+    rng = np.random.default_rng(0)
+    fake = torch.tensor(rng.normal(size=(n_fake, 3)))
+    real = torch.tensor(rng.normal(size=(n_real or 50, 3)))
+    with pytest.raises(DataError, match=message):
+        evaluate(fake, real, metrics=metric, extractor=extractor, options={metric: options})
+    assert calls == []
+    def with_logits(x):
+        f = feats(x)
+        f.logits = f.features
+        return f
+
+    with pytest.raises(DataError, match=message):  # the metric itself says the same
+        get_metric(metric)(with_logits(fake), **({} if n_real is None else {"real": feats(real)}), **options)
+
+
+def test_small_sets_give_one_warning_line_and_the_record_says_it_too():
+    rng = np.random.default_rng(1)
+    small, big = rng.normal(size=(100, 2)), rng.normal(size=(2000, 2))
+    with pytest.warns(UserWarning, match="fid from 100 reference samples is unreliable: use at least 2000$"):
+        rec = get_metric("fid")(feats(big), feats(small))
+    assert rec["warnings"] == ["fid from 100 reference samples is unreliable: use at least 2000"]
+    assert rec["extractor"] == "test"  # every result states its extractor
+    wide = rng.normal(size=(2500, 3000)).astype(np.float32)  # more dimensions than samples: singular covariance
+    from ganforge.metrics.common import check_sample_counts
+
+    notes = check_sample_counts("fid", 2500, 2500, dim=wide.shape[1], warn=False)
+    assert notes[0].endswith("use at least 3000; fewer samples than the 3000 feature dimensions make the "
+                             "covariance singular")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # enough samples: no warning at all
+        assert "warnings" not in get_metric("fid")(feats(big), feats(big))
+
+
+def test_images_of_different_shapes_are_refused_unless_resized():
+    from ganforge.features import get_extractor
+
+    rng = np.random.default_rng(2)
+    fake = torch.tensor(rng.integers(0, 256, size=(12, 1, 28, 28)), dtype=torch.uint8)
+    real = torch.tensor(rng.integers(0, 256, size=(12, 1, 8, 8)), dtype=torch.uint8)
+    ext = get_extractor("digits8", precision="fp32")
+    with pytest.raises(DataError, match=r"generated images have shape \(1, 28, 28\) .* reference images \(1, 8, 8\)"
+                                        r".*--resize"):
+        evaluate(fake, real, metrics="fid", extractor=ext)
+    with pytest.raises(DataError, match="shape"):
+        get_metric("fid")(fake, real, extractor=ext)
+    with pytest.raises(DataError, match="shape"):
+        get_metric("fid")(fake.repeat(1, 3, 1, 1)[:, :, :8, :8], real, extractor=ext)  # RGB against grey
+    with pytest.warns(UserWarning, match="unreliable"):
+        rec = evaluate(fake, real, metrics="fid", extractor=ext, resize=True)[0]
+    assert rec["sample_shape"] == [1, 8, 8] and rec["values"]["fid"] > 0
+    from ganforge.metrics.common import match_shape
+
+    small = match_shape(fake, (3, 8, 8))
+    assert small.shape == (12, 3, 8, 8) and small.min() >= -1 and small.max() <= 1
+    flat = torch.full((2, 1, 28, 28), 255, dtype=torch.uint8)
+    assert torch.equal(match_shape(flat, (1, 8, 8)), torch.ones(2, 1, 8, 8))  # levels kept, not rescaled

@@ -7,14 +7,23 @@
 ``digits28``       MNIST-size classifier (shipped weights); ``digits8`` the 8x8 one
 ``inception``      Inception-v3, FID variant (weights found as in :mod:`.inception`)
 ``identity``       vectors as their own features (tables, 2-D mixtures)
-``auto``           identity for vectors, digits for grey 28x28 / 8x8 images, else inception
-a path             a TorchScript feature network (``torch.jit.save``), see :class:`ModuleExtractor`
+``auto``           identity for vectors; digits for the built-in ``mnist`` and ``digits`` data sets
+                   (``data_source``); Inception for other images when its weights are found,
+                   else a ConfigError that lists the choices
+a path             a TorchScript feature network (``torch.jit.save``), see :class:`ModuleExtractor`;
+                   e.g. one trained on your own data by ``ganforge features train`` (:mod:`.train`).
+                   Loading a TorchScript file runs the program it holds: use only files you trust
 an nn.Module or a callable                  wrapped in :class:`ModuleExtractor`
 =================  ====================================================================
+
+``auto`` never guesses from the shape alone: a digits CNN asked about grey photographs of 28x28
+pixels gives FIDs and precisions that mean nothing, and a class agreement that asks it which digit
+a picture of a shoe is.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from pathlib import Path
@@ -38,14 +47,19 @@ __all__ = ["EXTRACTORS", "FeatureExtractor", "Features", "IdentityExtractor", "M
            "get_extractor", "tensor_fingerprint", "to_pixel_levels"]
 
 EXTRACTORS = ("auto", "digits", "digits28", "digits8", "inception", "identity")
+DIGIT_SOURCES = ("mnist", "digits")  # the built-in data sets the digits CNNs were trained on
+METADATA_FILE = "ganforge.json"  # the extra file of a TorchScript extractor that describes it
 
 
 def get_extractor(spec: Any = "auto", *, sample_shape: Sequence[int] | None = None,
                   device: str | torch.device = "cpu", precision: str = "auto",
-                  inception_weights: str | os.PathLike | None = None) -> FeatureExtractor:
-    """The extractor that ``spec`` names (see the module docstring) for samples of ``sample_shape``.
+                  inception_weights: str | os.PathLike | None = None,
+                  data_source: str | os.PathLike | None = None) -> FeatureExtractor:
+    """The extractor that ``spec`` names (see the module docstring) for samples of ``sample_shape``
+    from ``data_source`` (a built-in data set's name or a path; it decides ``auto`` for images).
 
-    Raises ConfigError for an unknown name or an unreadable path (listing the choices).
+    Raises ConfigError for an unknown name or an unreadable path (listing the choices), and for
+    ``auto`` on images that are not a built-in digits set when no Inception weights are found.
     """
     if isinstance(spec, FeatureExtractor):
         return spec.to(device)
@@ -58,10 +72,10 @@ def get_extractor(spec: Any = "auto", *, sample_shape: Sequence[int] | None = No
     if name == "auto":
         if shape is not None and len(shape) == 1:
             name = "identity"
-        elif shape is not None and len(shape) == 3 and shape[0] == 1 and shape[1:] in ((28, 28), (8, 8)):
+        elif data_source is not None and os.fspath(data_source) in DIGIT_SOURCES:
             name = "digits"
         else:
-            name = "inception"
+            return _auto_inception(shape, data_source, device, precision, inception_weights)
     if name == "digits":
         size = 8 if shape is not None and len(shape) == 3 and max(shape[1:]) <= 16 else 28
         name = f"digits{size}"
@@ -82,13 +96,43 @@ def get_extractor(spec: Any = "auto", *, sample_shape: Sequence[int] | None = No
                       "or give the path of a TorchScript feature network")
 
 
+def _auto_inception(shape: tuple[int, ...] | None, data_source: Any, device: Any, precision: str,
+                    inception_weights: Any) -> FeatureExtractor:
+    """Inception for ``auto`` on images that are not a built-in digits set; without weights, the choices."""
+    from ganforge.features.inception import ENV_WEIGHTS, HOW_TO_GET, InceptionExtractor, InceptionWeightsError
+
+    try:
+        return InceptionExtractor(inception_weights, device=device, precision=precision)
+    except InceptionWeightsError:
+        if inception_weights or os.environ.get(ENV_WEIGHTS):
+            raise  # the weights the user named are wrong: say that, not "none found"
+        what = "images" + (f" of shape {shape}" if shape else "")
+        if data_source is not None:
+            what += f" from {os.fspath(data_source)!r}"
+        ways = [f"      {line}" for line in HOW_TO_GET.splitlines()[1:] if not line.startswith("Offline")]
+        raise ConfigError("\n".join([
+            f"features auto: no feature extractor is known to suit {what}: the digits CNNs are chosen only for "
+            f"the built-in {' and '.join(DIGIT_SOURCES)} data sets, and no Inception-v3 weights were found. Choose:",
+            "  --features PATH       an extractor trained on your own data, made by",
+            "                        `ganforge features train DATA [--labels FILE] --out extractor.pt`",
+            "                        (a classifier when labels are given, which cond_acc uses; else self-supervised)",
+            "  --features inception  once its weights are found:", *ways,
+            "  --features digits     only if your images are handwritten digits"])) from None
+
+
 def _torchscript_extractor(path: Path, device: Any, precision: str) -> ModuleExtractor:
     if not zipfile.is_zipfile(path):
         raise ConfigError(f"--features {path}: not a TorchScript file (save your network with torch.jit.save)")
+    extra = {METADATA_FILE: ""}
     try:
-        module = torch.jit.load(str(path), map_location="cpu")
+        module = torch.jit.load(str(path), map_location="cpu", _extra_files=extra)
     except Exception as exc:  # torch raises RuntimeError and others for foreign archives
         raise ConfigError(f"--features {path}: cannot load it as TorchScript: {exc}") from None
-    return ModuleExtractor(module, name=f"{path.stem}-{tensor_fingerprint(module)[:8]}", device=device,
-                           precision=precision)
+    ext = ModuleExtractor(module, name=f"{path.stem}-{tensor_fingerprint(module)[:8]}", device=device,
+                          precision=precision)
+    try:
+        ext.metadata = json.loads(extra[METADATA_FILE]) if extra[METADATA_FILE] else {}
+    except (ValueError, UnicodeDecodeError):
+        ext.metadata = {}
+    return ext
 

@@ -31,7 +31,8 @@ from typing import Callable
 _REGISTRY: dict[str, Callable[..., dict]] = {}
 
 
-def register(name: str, *, inputs: str = "pair", values: tuple[str, ...] = ()
+def register(name: str, *, inputs: str = "pair", values: tuple[str, ...] = (),
+             min_samples: int | Callable[..., int] | None = None, sensible_samples: int | None = None
              ) -> Callable[[Callable[..., dict]], Callable[..., dict]]:
     """Decorator adding a metric function to the registry under ``name``.
 
@@ -39,6 +40,9 @@ def register(name: str, *, inputs: str = "pair", values: tuple[str, ...] = ()
     samples or features), ``"fake"``, ``"labelled"`` (generated samples and their requested
     labels), ``"paired"`` (predicted and target images), ``"mixture"`` (samples and the mixture)
     ``"table"`` (real and synthetic DataFrames) or ``"custom"`` (only callable directly). ``values`` names the numbers it returns.
+    ``min_samples`` is the fewest samples per set for which the metric is defined (an int, or a function of
+    the metric's options, e.g. ``lambda k=3, **_: k + 1``): fewer are refused. ``sensible_samples`` is
+    the count below which its value is unreliable: fewer give a warning (see :mod:`ganforge.metrics.common`).
     """
 
     def add(fn: Callable[..., dict]) -> Callable[..., dict]:
@@ -48,6 +52,10 @@ def register(name: str, *, inputs: str = "pair", values: tuple[str, ...] = ()
             fn.inputs = inputs  # type: ignore[attr-defined]
         if not hasattr(fn, "values"):
             fn.values = tuple(values) or (name,)  # type: ignore[attr-defined]
+        if min_samples is not None:
+            fn.min_samples = min_samples  # type: ignore[attr-defined]
+        if sensible_samples is not None:
+            fn.sensible_samples = sensible_samples  # type: ignore[attr-defined]
         _REGISTRY[name] = fn
         return fn
 

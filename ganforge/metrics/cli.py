@@ -2,11 +2,12 @@
 
     ganforge evaluate RUN [--metrics fid,kid,pr,dc] [--n 10000] [--features digits|inception|PATH]
                           [--checkpoint best|last|STEP]
-    ganforge evaluate --real A --fake B [--metrics ...] [--features ...] [--out results.jsonl]
+    ganforge evaluate --real A --fake B [--metrics ...] [--features ...] [--resize] [--out results.jsonl]
 
 It prints a table and appends the results as JSON lines (to ``RUN/evaluation.jsonl`` for a run,
 and to ``--out`` when given). Every check runs before anything is written, so a bad argument
-never touches earlier results.
+never touches earlier results. Sample counts below a metric's minimum are refused, counts below a
+sensible size are warned about; sets of different image shapes are refused unless ``--resize``.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--n", type=int, default=None,
                    help="generated samples (default 10000 for a run; all of --fake, else a seeded subset)")
     p.add_argument("--features", default="auto",
-                   help="extractor: auto (digits for 28x28/8x8 grey, identity for vectors, else inception), "
-                        "digits, digits28, digits8, inception, identity, or a TorchScript file")
+                   help="extractor: auto (identity for vectors, digits for the built-in mnist/digits sets, else "
+                        "inception when its weights are found, else an error listing the choices), digits, digits28, "
+                        "digits8, inception, identity, or a TorchScript file (e.g. from `ganforge features train`); "
+                        "loading a TorchScript file runs the program in it, so use only files you trust")
+    p.add_argument("--resize", action="store_true",
+                   help="resize generated images to the reference images' shape (else different shapes are refused)")
     p.add_argument("--checkpoint", default="last", help="best, last, a step number, or a checkpoint file (default last)")
     p.add_argument("--reference", default=None, help="with RUN: compare with this data instead of the run's own")
     p.add_argument("--reference-n", type=int, default=None, help="use a seeded subset of this many reference samples")
@@ -85,7 +90,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if args.run is not None:
         records = evaluate_run(args.run, n=args.n or 10000, features=args.features, checkpoint=args.checkpoint,
-                               reference=args.reference, reference_n=args.reference_n, seed=args.seed, **common)
+                               reference=args.reference, reference_n=args.reference_n, seed=args.seed,
+                               resize=args.resize, **common)
         where = Path(args.run) / "evaluation.jsonl"
     else:
         from ganforge.data import load_dataset
@@ -97,7 +103,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         if args.n is not None and args.n < len(fake):
             fake = fake.subset(args.n, args.seed)
         records = evaluate(fake.data, real, extractor=args.features, fake_labels=fake.labels,
-                           reference_name=f"{args.real}", options={"kid": {"seed": args.seed}}, **common)
+                           reference_name=f"{args.real}", options={"kid": {"seed": args.seed}},
+                           data_source=str(args.real), resize=args.resize, **common)
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         records = [{**r, "real": str(args.real), "fake": str(args.fake), "seed": args.seed, "source": "evaluate",
                     "time": stamp} for r in records]

@@ -23,7 +23,7 @@ from ganforge.config import ConfigError
 from ganforge.data import DataError, Dataset
 from ganforge.features import Features, as_samples, get_extractor
 from ganforge.metrics import HIGHER_IS_BETTER, available_metrics, get_metric, metric_inputs
-from ganforge.metrics.common import check_same_kind
+from ganforge.metrics.common import check_sample_counts, check_same_kind
 from ganforge.metrics.reference import ReferenceCache
 from ganforge.training.evaluation import RESULTS_FILE, append_results
 
@@ -49,19 +49,24 @@ def evaluate(fake: Any, real: Any = None, *, metrics: str | Sequence[str] = "fid
              fake_labels: Any = None, mixture: Any = None, reference_name: str | None = None,
              cache: ReferenceCache | None = None, batch_size: int = 200, device: Any = "cpu",
              precision: str = "auto", inception_weights: Any = None,
-             options: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+             options: dict[str, dict[str, Any]] | None = None, data_source: str | None = None,
+             resize: bool = False) -> list[dict[str, Any]]:
     """Run ``metrics`` on generated samples ``fake`` against ``real``; features are extracted once.
 
     ``real`` is a tensor/array, a :class:`~ganforge.data.Dataset` (its name keys the reference
     cache) or :class:`~ganforge.features.Features`. ``fake_labels`` are the labels generation was
     conditioned on (for ``cond_acc``); ``mixture`` the generating mixture (for ``mode_coverage``);
-    ``options`` per-metric keyword arguments, e.g. ``{"kid": {"subsets": 10}}``.
+    ``options`` per-metric keyword arguments, e.g. ``{"kid": {"subsets": 10}}``. ``data_source`` is
+    where the reference data came from (a built-in name or a path; default: a Dataset's name): with
+    ``extractor="auto"`` only the built-in ``mnist`` and ``digits`` get the digits CNN. Images of
+    another shape than the reference's are refused unless ``resize`` (then they are resized to it).
     Raises ConfigError (unknown metric or extractor, a metric whose input is missing) or DataError
-    (bad shapes, NaN/Inf) before anything is computed.
+    (bad shapes, NaN/Inf, fewer samples than a metric needs) before anything is computed.
     """
     names = parse_metrics(metrics)
     options = options or {}
     if isinstance(real, Dataset):
+        data_source = data_source or real.name
         reference_name = reference_name or real.name
         mixture = mixture if mixture is not None else real.mixture
         real = real.data
@@ -84,8 +89,14 @@ def evaluate(fake: Any, real: Any = None, *, metrics: str | Sequence[str] = "fid
                               f"ganforge.metrics.get_metric({n!r})(real_df, synthetic_df)")
         if kind == "custom":
             raise ConfigError(f"metric {n} cannot be run by evaluate(); call ganforge.metrics.get_metric({n!r})")
-    if isinstance(fake_s, torch.Tensor) and isinstance(real_s, torch.Tensor):
-        check_same_kind(tuple(fake_s.shape[1:]), tuple(real_s.shape[1:]))
+    if isinstance(fake_s, torch.Tensor) and real_s is not None:
+        real_shape = real_s.shape[1:] if isinstance(real_s, torch.Tensor) else real_s.sample_shape
+        fake_s = check_same_kind(fake_s, tuple(real_shape), resize)
+    for n, kind in kinds.items():  # counts below a metric's minimum are refused before any work
+        if kind in ("pair", "fake", "labelled"):
+            check_sample_counts(n, len(fake_s) if isinstance(fake_s, torch.Tensor) else fake_s.n,
+                                (len(real_s) if isinstance(real_s, torch.Tensor) else real_s.n)
+                                if kind == "pair" else None, options=options.get(n), warn=False)
 
     fake_f = real_f = None
     if any(k in ("pair", "fake", "labelled") for k in kinds.values()):
@@ -93,7 +104,8 @@ def evaluate(fake: Any, real: Any = None, *, metrics: str | Sequence[str] = "fid
         ext = None
         if not (isinstance(fake_s, Features) and (real_s is None or isinstance(real_s, Features))):
             ext = get_extractor(extractor, sample_shape=tuple(shape.shape[1:]) if isinstance(shape, torch.Tensor)
-                                else None, device=device, precision=precision, inception_weights=inception_weights)
+                                else None, device=device, precision=precision, inception_weights=inception_weights,
+                                data_source=data_source)
         fake_f = fake_s if isinstance(fake_s, Features) else ext(fake_s, batch_size, "generated samples")
         if isinstance(real_s, Features):
             real_f = real_s
@@ -186,11 +198,13 @@ def evaluate_run(run: str | Path, *, metrics: str | Sequence[str] = DEFAULT_METR
                  features: Any = "auto", checkpoint: str = "last", reference: str | None = None,
                  reference_n: int | None = None, seed: int = 0, batch_size: int = 200, device: Any = "cpu",
                  precision: str = "auto", inception_weights: Any = None, cache: ReferenceCache | None = None,
-                 write: bool = True, options: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+                 write: bool = True, options: dict[str, dict[str, Any]] | None = None,
+                 resize: bool = False) -> list[dict[str, Any]]:
     """Evaluate a run folder's generator (checkpoint ``best``/``last``/STEP/path) on ``n`` samples.
 
     The reference is the run's own training data (``data`` in its config), or ``reference`` (a
-    built-in name, folder or array file), optionally a seeded subset of ``reference_n``. Records
+    built-in name, folder or array file), optionally a seeded subset of ``reference_n``; a reference of
+    another image shape needs ``resize``. Records
     get ``run``, ``checkpoint``, ``step`` and ``seed`` and, with ``write``, are appended to
     ``RUN/evaluation.jsonl``. Every check happens before anything is written.
     """
@@ -215,6 +229,7 @@ def evaluate_run(run: str | Path, *, metrics: str | Sequence[str] = DEFAULT_METR
     else:
         data = load_dataset(reference, seed=seed)
         reference_name = str(reference)
+    source = reference_name
     if reference_n is not None:
         data = data.subset(min(reference_n, len(data)), seed)
         reference_name += f"[{len(data)} of seed {seed}]"
@@ -222,7 +237,7 @@ def evaluate_run(run: str | Path, *, metrics: str | Sequence[str] = DEFAULT_METR
     options = {"kid": {"seed": seed, **(options or {}).get("kid", {})},
                **{k: v for k, v in (options or {}).items() if k != "kid"}}
     records = evaluate(samples, data, metrics=names, extractor=features, reference_name=reference_name,
-                       fake_labels=labels,
+                       fake_labels=labels, data_source=source, resize=resize,
                        cache=cache if cache is not None else ReferenceCache(), batch_size=batch_size, device=device,
                        precision=precision, inception_weights=inception_weights, options=options)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -242,7 +257,8 @@ class TrainingEvaluator:
 
     def __init__(self, dataset: Dataset, metrics: Sequence[str], n: int, extractor: Any = "auto",
                  reference_n: int | None = None, seed: int = 0, device: Any = "cpu",
-                 options: dict[str, dict[str, Any]] | None = None, cache: ReferenceCache | None = None) -> None:
+                 options: dict[str, dict[str, Any]] | None = None, cache: ReferenceCache | None = None,
+                 data_source: str | None = None) -> None:
         self.metrics = parse_metrics(metrics)
         self.n, self.seed, self.device = n, seed, device
         self.options = options or {}
@@ -250,8 +266,8 @@ class TrainingEvaluator:
         self.reference_name = dataset.name + ("" if reference_n is None else f"[{len(self.dataset)} of seed {seed}]")
         needs_features = any(metric_inputs(m) in ("pair", "fake", "labelled") for m in self.metrics)
         # built now, so a bad extractor or missing weights fail before training starts
-        self.extractor = get_extractor(extractor, sample_shape=dataset.sample_shape, device=device) \
-            if needs_features else None
+        self.extractor = get_extractor(extractor, sample_shape=dataset.sample_shape, device=device,
+                                       data_source=data_source or dataset.name) if needs_features else None
         self.cache = cache if cache is not None else ReferenceCache()
         self._reference: Features | None = None
 
@@ -265,8 +281,12 @@ class TrainingEvaluator:
                         mixture=self.dataset.mixture, reference_name=self.reference_name, device=self.device)
 
 
-def training_callbacks(eval_cfg: Any, dataset: Dataset, device: Any = "cpu") -> list[Any]:
-    """PeriodicEvaluation (+ BestCheckpoint, + EarlyStopping) for a config's ``eval`` section; [] when off."""
+def training_callbacks(eval_cfg: Any, dataset: Dataset, device: Any = "cpu", data_source: str | None = None
+                       ) -> list[Any]:
+    """PeriodicEvaluation (+ BestCheckpoint, + EarlyStopping) for a config's ``eval`` section; [] when off.
+
+    ``data_source`` is ``data.source`` of the config (default: the data set's name); it decides ``features: auto``.
+    """
     from ganforge.training.evaluation import BestCheckpoint, EarlyStopping, PeriodicEvaluation
 
     if not eval_cfg.every:
@@ -274,7 +294,7 @@ def training_callbacks(eval_cfg: Any, dataset: Dataset, device: Any = "cpu") -> 
     metrics = parse_metrics(eval_cfg.metrics)
     options = {"kid": {"subsets": eval_cfg.kid_subsets}} if "kid" in metrics else {}
     evaluator = TrainingEvaluator(dataset, metrics, eval_cfg.n, eval_cfg.features, eval_cfg.reference_n,
-                                  eval_cfg.seed, device, options)
+                                  eval_cfg.seed, device, options, data_source=data_source)
     evaluation = PeriodicEvaluation(evaluator, eval_cfg.every)
     callbacks: list[Any] = [evaluation]
     if eval_cfg.monitor:

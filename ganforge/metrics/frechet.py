@@ -19,7 +19,7 @@ import numpy as np
 
 from ganforge.data import DataError
 from ganforge.metrics import register
-from ganforge.metrics.common import feature_pair, make_result
+from ganforge.metrics.common import check_sample_counts, feature_pair, make_result
 
 __all__ = ["fid", "frechet_distance", "sqrt_psd"]
 
@@ -56,12 +56,15 @@ def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma
     return float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * tr_sqrt)
 
 
-@register("fid")
+@register("fid", min_samples=2, sensible_samples=lambda dim=None, **_: max(2000, dim or 0))
 def fid(fake: Any, real: Any, *, extractor: Any = "auto", **kwargs: Any) -> dict[str, Any]:
     """Frechet distance of ``fake`` to ``real`` in the features of ``extractor``.
 
     ``fake``/``real`` are samples (images or vectors) or :class:`~ganforge.features.Features`.
     Returns ``{"metric": "fid", "values": {"fid": ...}, "n_fake", "n_real", "extractor", ...}``.
+    Needs at least 2 samples per set; warns below 2,000 or below the feature dimension (a singular
+    covariance), where the FID is biased and noisy.
     """
     f, r = feature_pair(fake, real, extractor, **kwargs)
-    return make_result("fid", {"fid": frechet_distance(*f.stats(), *r.stats())}, f, r)
+    notes = check_sample_counts("fid", f.n, r.n, dim=f.dim)
+    return make_result("fid", {"fid": frechet_distance(*f.stats(), *r.stats())}, f, r, notes=notes)

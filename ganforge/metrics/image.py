@@ -45,6 +45,7 @@ def psnr(pred: Any, target: Any, *, data_range: float | None = None) -> dict[str
     mse = ((p - t) ** 2).flatten(1).mean(1)
     values = [math.inf if m == 0 else 10 * math.log10(r * r / m) for m in mse.tolist()]
     return {"metric": "psnr", "values": {"psnr": sum(values) / len(values)}, "n_fake": len(values),
+            "extractor": "none",
             "options": {"data_range": r}}
 
 
@@ -76,5 +77,6 @@ def ssim(pred: Any, target: Any, *, data_range: float | None = None, win_size: i
     s = ((2 * mu_p * mu_t + c1) * (2 * cov + c2)) / ((mu_p ** 2 + mu_t ** 2 + c1) * (var_p + var_t + c2))
     per_image = s.flatten(1).mean(1)
     return {"metric": "ssim", "values": {"ssim": float(per_image.mean())}, "n_fake": int(n),
+            "extractor": "none",
             "options": {"data_range": r, "win_size": win_size, "sigma": sigma}}
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ganforge.metrics import register
-from ganforge.metrics.common import feature_pair, make_result
+from ganforge.metrics.common import check_sample_counts, feature_pair, make_result
 
 __all__ = ["kid", "mmd2_unbiased", "polynomial_kernel"]
 
@@ -35,7 +35,7 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray, **kernel: Any) -> float:
     return float(sxx + syy - 2 * kxy.mean())
 
 
-@register("kid", values=("kid", "kid_std"))
+@register("kid", values=("kid", "kid_std"), min_samples=2, sensible_samples=1000)
 def kid(fake: Any, real: Any, *, extractor: Any = "auto", subsets: int = 100, subset_size: int = 1000,
         seed: int = 0, **kwargs: Any) -> dict[str, Any]:
     """KID of ``fake`` to ``real``: mean and std of the unbiased MMD^2 over random subsets.
@@ -44,11 +44,12 @@ def kid(fake: Any, real: Any, *, extractor: Any = "auto", subsets: int = 100, su
     ``subsets=1`` it is the unbiased MMD^2 of the full sets.
     """
     f, r = feature_pair(fake, real, extractor, **kwargs)
+    notes = check_sample_counts("kid", f.n, r.n, dim=f.dim)
     size = min(subset_size, f.n, r.n)
     if size < 2:
         from ganforge.data import DataError
 
-        raise DataError(f"KID needs at least 2 samples in each set; got {f.n} generated and {r.n} reference")
+        raise DataError(f"KID needs subsets of at least 2 samples; got subset_size={subset_size}")
     rng = np.random.default_rng(seed)
     xf, xr = f.features.astype(np.float64), r.features.astype(np.float64)
     if size == f.n and size == r.n:
@@ -60,4 +61,4 @@ def kid(fake: Any, real: Any, *, extractor: Any = "auto", subsets: int = 100, su
         values.append(mmd2_unbiased(a, b))
     v = np.asarray(values)
     return make_result("kid", {"kid": float(v.mean()), "kid_std": float(v.std())}, f, r,
-                       subsets=subsets, subset_size=size, seed=seed)
+                       notes=notes, subsets=subsets, subset_size=size, seed=seed)

@@ -20,7 +20,7 @@ import torch
 
 from ganforge.data import DataError
 from ganforge.metrics import register
-from ganforge.metrics.common import feature_pair, make_result
+from ganforge.metrics.common import check_sample_counts, feature_pair, make_result
 
 __all__ = ["density_coverage", "dc", "knn_radii", "pr", "precision_recall"]
 
@@ -75,17 +75,19 @@ def density_coverage(fake: np.ndarray, real: np.ndarray, k: int = 5) -> tuple[fl
     return density, coverage
 
 
-@register("pr", values=("precision", "recall"))
+@register("pr", values=("precision", "recall"), min_samples=lambda k=3, **_: k + 1, sensible_samples=1000)
 def pr(fake: Any, real: Any, *, extractor: Any = "auto", k: int = 3, **kwargs: Any) -> dict[str, Any]:
     """Precision and recall (Kynkaanniemi et al. 2019) of ``fake`` against ``real``."""
     f, r = feature_pair(fake, real, extractor, **kwargs)
+    notes = check_sample_counts("pr", f.n, r.n, dim=f.dim, options={"k": k})
     p, rc = precision_recall(f.features, r.features, k)
-    return make_result("pr", {"precision": p, "recall": rc}, f, r, k=k)
+    return make_result("pr", {"precision": p, "recall": rc}, f, r, notes=notes, k=k)
 
 
-@register("dc", values=("density", "coverage"))
+@register("dc", values=("density", "coverage"), min_samples=lambda k=5, **_: k + 1, sensible_samples=1000)
 def dc(fake: Any, real: Any, *, extractor: Any = "auto", k: int = 5, **kwargs: Any) -> dict[str, Any]:
     """Density and coverage (Naeem et al. 2020) of ``fake`` against ``real``."""
     f, r = feature_pair(fake, real, extractor, **kwargs)
+    notes = check_sample_counts("dc", f.n, r.n, dim=f.dim, options={"k": k})
     d, c = density_coverage(f.features, r.features, k)
-    return make_result("dc", {"density": d, "coverage": c}, f, r, k=k)
+    return make_result("dc", {"density": d, "coverage": c}, f, r, notes=notes, k=k)
