@@ -341,4 +341,4 @@ def test_evaluate_refuses_different_image_shapes_unless_resize(tmp_path, capsys)
     assert fid["extractor"] == "digits8" and fid["sample_shape"] == [1, 8, 8]
     assert fid["warnings"][0].startswith("fid from 30 generated samples is unreliable") and pr["warnings"]
     assert main([*args[:-4], "--metrics", "pr", "--n", "3", "--resize"]) == 2
-    assert "pr (k=3) needs at least 4 generated samples; got 3" in capsys.readouterr().err
+    assert "pr (k=3) needs at least 10 generated samples; got 3" in capsys.readouterr().err

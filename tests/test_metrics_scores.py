@@ -249,10 +249,10 @@ def test_evaluate_rejects_nan_and_mismatched_samples_before_computing():
 # ----------------------------------------------------------------------------------- sample counts, shapes
 
 @pytest.mark.parametrize("metric, options, n_fake, n_real, message", [
-    ("fid", {}, 1, 50, "fid needs at least 2 generated samples; got 1"),
-    ("kid", {}, 50, 1, "kid needs at least 2 reference samples; got 1"),
-    ("pr", {}, 50, 3, r"pr \(k=3\) needs at least 4 reference samples; got 3"),
-    ("dc", {"k": 7}, 7, 50, r"dc \(k=7\) needs at least 8 generated samples; got 7"),
+    ("fid", {}, 5, 50, "fid needs at least 10 generated samples; got 5"),  # the probe's FID 0.043 from 5 fakes
+    ("kid", {}, 50, 9, "kid needs at least 10 reference samples; got 9"),
+    ("pr", {}, 50, 5, r"pr \(k=3\) needs at least 10 reference samples; got 5"),
+    ("dc", {"k": 12}, 12, 50, r"dc \(k=12\) needs at least 13 generated samples; got 12"),
     ("is", {}, 5, None, r"is \(splits=10\) needs at least 10 generated samples; got 5"),
 ])
 def test_sample_counts_below_a_metric_minimum_are_refused_before_any_extraction(metric, options, n_fake, n_real,

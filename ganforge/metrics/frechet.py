@@ -56,13 +56,13 @@ def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma
     return float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * tr_sqrt)
 
 
-@register("fid", min_samples=2, sensible_samples=lambda dim=None, **_: max(2000, dim or 0))
+@register("fid", min_samples=10, sensible_samples=lambda dim=None, **_: max(2000, dim or 0))
 def fid(fake: Any, real: Any, *, extractor: Any = "auto", **kwargs: Any) -> dict[str, Any]:
     """Frechet distance of ``fake`` to ``real`` in the features of ``extractor``.
 
     ``fake``/``real`` are samples (images or vectors) or :class:`~ganforge.features.Features`.
     Returns ``{"metric": "fid", "values": {"fid": ...}, "n_fake", "n_real", "extractor", ...}``.
-    Needs at least 2 samples per set; warns below 2,000 or below the feature dimension (a singular
+    Needs at least 10 samples per set; warns below 2,000 or below the feature dimension (a singular
     covariance), where the FID is biased and noisy.
     """
     f, r = feature_pair(fake, real, extractor, **kwargs)

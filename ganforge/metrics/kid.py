@@ -35,7 +35,7 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray, **kernel: Any) -> float:
     return float(sxx + syy - 2 * kxy.mean())
 
 
-@register("kid", values=("kid", "kid_std"), min_samples=2, sensible_samples=1000)
+@register("kid", values=("kid", "kid_std"), min_samples=10, sensible_samples=1000)
 def kid(fake: Any, real: Any, *, extractor: Any = "auto", subsets: int = 100, subset_size: int = 1000,
         seed: int = 0, **kwargs: Any) -> dict[str, Any]:
     """KID of ``fake`` to ``real``: mean and std of the unbiased MMD^2 over random subsets.

@@ -75,7 +75,7 @@ def density_coverage(fake: np.ndarray, real: np.ndarray, k: int = 5) -> tuple[fl
     return density, coverage
 
 
-@register("pr", values=("precision", "recall"), min_samples=lambda k=3, **_: k + 1, sensible_samples=1000)
+@register("pr", values=("precision", "recall"), min_samples=lambda k=3, **_: max(10, k + 1), sensible_samples=1000)
 def pr(fake: Any, real: Any, *, extractor: Any = "auto", k: int = 3, **kwargs: Any) -> dict[str, Any]:
     """Precision and recall (Kynkaanniemi et al. 2019) of ``fake`` against ``real``."""
     f, r = feature_pair(fake, real, extractor, **kwargs)
@@ -84,7 +84,7 @@ def pr(fake: Any, real: Any, *, extractor: Any = "auto", k: int = 3, **kwargs: A
     return make_result("pr", {"precision": p, "recall": rc}, f, r, notes=notes, k=k)
 
 
-@register("dc", values=("density", "coverage"), min_samples=lambda k=5, **_: k + 1, sensible_samples=1000)
+@register("dc", values=("density", "coverage"), min_samples=lambda k=5, **_: max(10, k + 1), sensible_samples=1000)
 def dc(fake: Any, real: Any, *, extractor: Any = "auto", k: int = 5, **kwargs: Any) -> dict[str, Any]:
     """Density and coverage (Naeem et al. 2020) of ``fake`` against ``real``."""
     f, r = feature_pair(fake, real, extractor, **kwargs)
