@@ -50,13 +50,13 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ganforge import console
 from ganforge.data.errors import DataError
 from ganforge.metrics import register
 
 from .columns import resolve_kinds
 
 __all__ = [
-    "add_report_command",
     "column_shapes",
     "detection_auc",
     "format_report",
@@ -864,30 +864,5 @@ def _report_command(args: argparse.Namespace) -> int:
     out = Path(args.out)
     write_json(result, out / "report.json")
     write_html(result, real, synthetic, out / "report.html")
-    print(f"wrote {out / 'report.json'} and {out / 'report.html'}")
+    console.info(f"wrote {out / 'report.json'} and {out / 'report.html'}")
     return 0
-
-
-def add_report_command(subparsers) -> argparse.ArgumentParser:
-    """Add ``report REAL SYNTHETIC [--holdout TEST] [--target COL] [--out DIR]`` to ``subparsers``."""
-    p = subparsers.add_parser(
-        "report", help="fidelity, utility and privacy of a synthetic table (prints a table, writes JSON + HTML)",
-        description="Compare a synthetic table with the real one it was trained on: column shapes, pair trends, "
-                    "detection AUC; with --target train-synthetic-test-real utility; with --holdout (real rows "
-                    "not used for training) distances to closest records, exact copies and membership inference.")
-    p.add_argument("real", help="the real (training) table: .csv[.gz] or .parquet")
-    p.add_argument("synthetic", help="the synthetic table, with the same columns")
-    p.add_argument("--holdout", default=None, metavar="TEST", help="real rows not used for training (privacy, utility)")
-    p.add_argument("--target", default=None, metavar="COL", help="column to predict for the utility figures")
-    p.add_argument("--discrete", default=None, metavar="A,B", help="columns to treat as discrete")
-    p.add_argument("--out", default=".", metavar="DIR", help="folder for report.json and report.html (default .)")
-    p.add_argument("--na-value", action="append", default=[], metavar="TEXT",
-                   help="extra marker of a missing value in the files, e.g. '?' (repeatable)")
-    p.add_argument("--detection-model", choices=("gbm", "logistic"), default="gbm")
-    p.add_argument("--max-rows", type=int, default=10_000,
-                   help="rows per table for the detection and distance figures (0 = all; default 10000)")
-    p.add_argument("--threads", type=int, default=1,
-                   help="BLAS/OpenMP threads for the models (0 = the libraries' defaults; default 1)")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=_report_command)
-    return p
