@@ -97,11 +97,13 @@ def _as_array(x: torch.Tensor) -> np.ndarray:
 
 
 def write_samples(gan: Any, n: int, out: str, *, labels: list[int] | None = None, seed: int = 0,
-                  averaged: bool = True, chunk: int = CHUNK) -> str:
+                  averaged: bool = True, chunk: int | None = None) -> str:
     """Write ``n`` samples of ``gan`` to ``out`` (a folder, a ``.npz`` file or ``-``); returns where they went.
 
-    ``labels`` (see :func:`parse_labels`) picks the classes of a class-conditional GAN.
+    ``labels`` (see :func:`parse_labels`) picks the classes of a class-conditional GAN; ``chunk`` samples
+    (default :data:`CHUNK`) are generated at a time.
     """
+    chunk = chunk or CHUNK
     if n < 1:
         raise ConfigError(f"-n must be >= 1; got {n}")
     path = Path(out)
