@@ -32,6 +32,6 @@ def test_every_folder_with_python_is_a_package():
 
 def test_license_and_typing_marker():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["license"] == {"text": "MIT"}
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
     assert (PACKAGE / "py.typed").is_file()
