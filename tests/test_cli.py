@@ -293,3 +293,19 @@ def test_yaml_numbers_as_people_write_them(tmp_path, capsys):
     assert main(["train", str(path), "--out", str(run), "--set", "train.lr_d=1e-4", "--set", "train.steps=1e0"]) == 0
     saved = yaml.safe_load((run / "config.yaml").read_text())["train"]
     assert saved["lr_g"] == 1e-4 and saved["lr_d"] == 1e-4 and saved["steps"] == 1
+
+
+def test_evaluate_results_to_standard_output(tmp_path, capsys, monkeypatch):
+    """evaluate --out -: the results as JSON lines on stdout, the table on stderr."""
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    for name in ("real", "fake"):
+        np.save(tmp_path / f"{name}.npy", rng.normal(size=(200, 2)).astype(np.float32))
+    assert main(["evaluate", "--real", "real.npy", "--fake", "fake.npy", "--metrics", "pr", "--features", "identity",
+                 "--out", "-"]) == 0
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r["metric"] for r in records] == ["pr"] and set(records[0]["values"]) == {"precision", "recall"}
+    assert "precision" in captured.err and not (tmp_path / "-").exists()
