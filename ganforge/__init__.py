@@ -12,41 +12,50 @@ Quick start::
 Or from a preset: ``gf.train("mnist", out="runs/m")``; back from its run folder:
 ``gan, cfg = gf.load_run("runs/m")`` (or ``gf.restore(gan, "runs/mine")`` for a GAN built in Python).
 
-Also here (imported on first use): ``evaluate`` / ``evaluate_run`` (metrics), ``TabularGAN`` and
+Also here: ``evaluate`` / ``evaluate_run`` (metrics), ``TabularGAN`` and
 ``tabular_report`` (tables), ``augment_dataset`` (enlarge or re-balance a labelled data set); and the GAN
 types ``ConditionalGAN``, ``ACGAN``, ``DAGAN``.
 """
 
 import importlib
 
-from ganforge.augment import DiffAugment
-from ganforge.config import Config, ConfigError, DataConfig, GANConfig, ModelConfig, TrainConfig, resolve
-from ganforge.data import BUILTIN_DATASETS, Dataset, DataError, load_dataset
-from ganforge.experiment import build_gan, config_from, load_run, restore, train
-from ganforge.gans import GAN
-from ganforge.gans.conditional import ACGAN, ConditionalGAN
-from ganforge.gans.dagan import DAGAN
-from ganforge.losses import LOSSES, get_loss, gradient_penalty, r1_penalty
-from ganforge.metrics import available_metrics, get_metric, register
-from ganforge.metrics.mode_coverage import mode_coverage
-from ganforge.nets import ARCHITECTURES, build_networks
-from ganforge.presets import PRESETS
-from ganforge.training import EMA, Callback, CheckpointError, Evaluate, Trainer, TrainingDiverged
-
 __version__ = "0.1.0"
 
-# Heavier parts (pandas, scikit-learn, feature extractors) load when first used.
-_LAZY = {"evaluate": ("ganforge.metrics.evaluate", "evaluate"),
-         "evaluate_run": ("ganforge.metrics.evaluate", "evaluate_run"),
-         "TabularGAN": ("ganforge.tabular", "TabularGAN"), "tabular_report": ("ganforge.tabular", "tabular_report"),
-         "augment_dataset": ("ganforge.applications.augment", "augment")}
+# Every name loads its module on first use, so `import ganforge` (and `ganforge --help`) stays light:
+# torch, pandas and scikit-learn load only when something needs them.
+_LAZY = {
+    "DiffAugment": "ganforge.augment",
+    **dict.fromkeys(["Config", "ConfigError", "DataConfig", "GANConfig", "ModelConfig", "TrainConfig", "resolve"],
+                    "ganforge.config"),
+    **dict.fromkeys(["BUILTIN_DATASETS", "Dataset", "DataError", "load_dataset"], "ganforge.data"),
+    **dict.fromkeys(["build_gan", "config_from", "load_run", "restore", "train"], "ganforge.experiment"),
+    "GAN": "ganforge.gans",
+    "ACGAN": "ganforge.gans.conditional", "ConditionalGAN": "ganforge.gans.conditional",
+    "DAGAN": "ganforge.gans.dagan",
+    **dict.fromkeys(["LOSSES", "get_loss", "gradient_penalty", "r1_penalty"], "ganforge.losses"),
+    **dict.fromkeys(["available_metrics", "get_metric", "register"], "ganforge.metrics"),
+    "mode_coverage": "ganforge.metrics.mode_coverage",
+    **dict.fromkeys(["ARCHITECTURES", "build_networks"], "ganforge.nets"),
+    "PRESETS": "ganforge.presets",
+    **dict.fromkeys(["EMA", "Callback", "CheckpointError", "Evaluate", "Trainer", "TrainingDiverged"],
+                    "ganforge.training"),
+    "evaluate": "ganforge.metrics.evaluate", "evaluate_run": "ganforge.metrics.evaluate",
+    "TabularGAN": "ganforge.tabular", "tabular_report": "ganforge.tabular",
+}
+_RENAMED = {"augment_dataset": ("ganforge.applications.augment", "augment")}
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _RENAMED:
+        module, attr = _RENAMED[name]
         return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'ganforge' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
 
 
 __all__ = [

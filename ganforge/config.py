@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import types
 import typing
 import warnings
@@ -254,18 +255,39 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
             raise ConfigError(f"{key} must be true or false; got {value!r}")
         return value
     if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
+        number = _number(value)
+        if number is None or number != int(number):
             raise ConfigError(f"{key} must be an integer; got {value!r}")
-        return value
+        return int(number)
     if tp is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        number = _number(value)
+        if number is None:
             raise ConfigError(f"{key} must be a number; got {value!r}")
-        return float(value)
+        return float(number)
     if tp is str:
         if not isinstance(value, str):
             raise ConfigError(f"{key} must be a string; got {value!r}")
         return value
     raise TypeError(f"unsupported config type {tp!r} for {key}")  # a bug in the schema, not user input
+
+
+def _number(value: Any) -> int | float | None:
+    """``value`` as a finite number, or None. Accepts numeric strings such as ``'1e-4'`` (PyYAML reads
+    ``1e-4``, without a dot, as a string) and integral floats such as ``1e3`` for integer keys."""
+    if isinstance(value, str):
+        for parse in (int, float):
+            try:
+                value = parse(value.strip())
+                break
+            except ValueError:
+                continue
+        else:
+            return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _require(ok: bool, message: str) -> None:

@@ -1,3 +1,4 @@
+import re
 import warnings
 
 import pytest
@@ -94,3 +95,27 @@ def test_to_dict_round_trips_and_diff_lists_changed_keys():
     assert resolve(a.to_dict()) == a
     b = resolve({"train": {"steps": 6}, "gan": {"loss": "hinge"}})
     assert diff(a.to_dict(), b.to_dict()) == {"gan.loss": ("nonsaturating", "hinge"), "train.steps": (5, 6)}
+
+
+def test_numbers_as_people_write_them(tmp_path):
+    """PyYAML reads ``1e-4`` (no dot) as a string; numeric keys accept it, and integral floats for ints."""
+    path = tmp_path / "c.yaml"
+    path.write_text("train:\n  lr_g: 1e-4\n  lr_d: '2E-4'\n  steps: 1e3\n  batch_size: '32'\n")
+    loaded = load_yaml(path)
+    assert loaded["train"]["lr_g"] == "1e-4"  # what PyYAML gives
+    cfg = resolve(loaded, parse_set(["train.ema=9e-1", "train.seed=2e0"]))
+    assert cfg.train.lr_g == 1e-4 and cfg.train.lr_d == 2e-4 and cfg.train.ema == 0.9
+    assert cfg.train.steps == 1000 and isinstance(cfg.train.steps, int)
+    assert cfg.train.batch_size == 32 and cfg.train.seed == 2 and isinstance(cfg.train.seed, int)
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"train": {"steps": 1.5e3 + 0.5}}, "train.steps must be an integer; got 1500.5"),
+    ({"train": {"steps": "1.5"}}, "train.steps must be an integer; got '1.5'"),
+    ({"train": {"lr_g": "fast"}}, "train.lr_g must be a number; got 'fast'"),
+    ({"train": {"lr_g": ".nan"}}, "train.lr_g must be a number"),
+    ({"train": {"lr_g": "inf"}}, "train.lr_g must be a number"),
+])
+def test_numeric_strings_that_are_not_numbers_are_refused(override, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        resolve(override)

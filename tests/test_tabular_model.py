@@ -318,3 +318,20 @@ def test_a_model_folder_from_before_identifiers_and_rare_pooling_loads(fitted, t
     (tmp_path / "m" / "model.json").write_text(json.dumps(meta))
     old = TabularGAN.load(tmp_path / "m")
     assert old.min_category_count == 5 and list(old.sample(10, seed=0).columns) == list(fitted.sample(1).columns)
+
+def test_scikit_learn_clone_and_set_params(fitted):
+    """get_params/set_params follow scikit-learn's conventions, so clone gives an unfitted twin."""
+    from sklearn.base import clone
+
+    model = TabularGAN(epochs=3, lr_g=1e-3, generator_dims=[64, 32], verbose=False)
+    twin = clone(model)
+    assert twin is not model and twin.get_params() == model.get_params()
+    assert twin.generator_dims == (64, 32) and twin.gan_ is None
+    assert clone(fitted).gan_ is None and clone(fitted).get_params() == fitted.get_params()
+    assert model.set_params(epochs=5, betas=[0.0, 0.9]) is model
+    assert model.epochs == 5 and model.betas == (0.0, 0.9)
+    with pytest.raises(ConfigError, match="unknown TabularGAN parameter.*epoch\\b"):
+        model.set_params(epoch=5)
+    with pytest.raises(ConfigError, match="batch_size must be a positive integer"):
+        model.set_params(batch_size=0, epochs=7)
+    assert model.batch_size == 500 and model.epochs == 5  # a bad value changes nothing

@@ -14,10 +14,10 @@ from scipy.stats import ks_2samp
 
 from ganforge.data import DataError
 from ganforge.metrics import get_metric
+from ganforge.tabular.cli import add_report_command
 from ganforge.tabular.report import (
     _check_tables,
     _Columns,
-    add_report_command,
     column_shapes,
     detection_auc,
     format_report,

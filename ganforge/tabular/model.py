@@ -182,12 +182,24 @@ class TabularGAN:
                "condition_weight", "log_frequency", "max_modes", "max_categories", "fit_rows", "n_jobs",
                "min_category_count", "identifiers")
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor arguments (JSON-friendly)."""
-        out = {k: getattr(self, k) for k in self._PARAMS}
-        for k in ("generator_dims", "discriminator_dims", "betas"):
-            out[k] = list(out[k])
-        return out
+    _TUPLES = ("generator_dims", "discriminator_dims", "betas")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments, as stored (scikit-learn's convention; ``deep`` changes nothing, as
+        no argument is an estimator). Plain data: JSON writes the tuples as lists."""
+        return {k: getattr(self, k) for k in self._PARAMS}
+
+    def set_params(self, **params: Any) -> "TabularGAN":
+        """Change constructor arguments (so ``sklearn.base.clone`` and grid searches work); they apply at the
+        next :meth:`fit`. An unknown name or a bad value raises ConfigError and changes nothing."""
+        unknown = sorted(set(params) - set(self._PARAMS))
+        if unknown:
+            raise ConfigError(f"unknown TabularGAN parameter(s) {', '.join(unknown)}; "
+                              f"the parameters are: {', '.join(self._PARAMS)}")
+        type(self)(**{**self.get_params(), **params})  # checks the new values before any is set
+        for key, value in params.items():
+            setattr(self, key, tuple(value) if key in self._TUPLES else value)
+        return self
 
     def _check_params(self) -> None:
         def positive_int(name: str, value: Any) -> None:

@@ -54,6 +54,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ganforge import console
 from ganforge.data.errors import DataError
 
 from .columns import resolve_kinds
@@ -72,7 +73,6 @@ from .report_writers import Report, _f, format_report, print_report, write_html,
 
 __all__ = [
     "Report",
-    "add_report_command",
     "column_shapes",
     "detection_auc",
     "format_report",
@@ -558,34 +558,5 @@ def _report_command(args: argparse.Namespace) -> int:
     print_report(result)
     out = Path(args.out)
     result.save(out)
-    print(f"wrote {out / 'report.json'} and {out / 'report.html'}")
+    console.info(f"wrote {out / 'report.json'} and {out / 'report.html'}")
     return 0
-
-
-def add_report_command(subparsers) -> argparse.ArgumentParser:
-    """Add ``report REAL SYNTHETIC [--holdout TEST] [--target COL] [--out DIR]`` to ``subparsers``."""
-    p = subparsers.add_parser(
-        "report", help="fidelity, utility and privacy of a synthetic table (prints a table, writes JSON + HTML)",
-        description="Compare a synthetic table with the real one it was trained on: column shapes, pair trends, "
-                    "detection AUC; with --target train-synthetic-test-real utility; with --holdout (real rows "
-                    "not used for training) distances to closest records, exact copies and membership inference.")
-    p.add_argument("real", help="the real (training) table: .csv[.gz] or .parquet")
-    p.add_argument("synthetic", help="the synthetic table, with the same columns")
-    p.add_argument("--holdout", default=None, metavar="TEST", help="real rows not used for training (privacy, utility)")
-    p.add_argument("--target", default=None, metavar="COL", help="column to predict for the utility figures")
-    p.add_argument("--discrete", default=None, metavar="A,B", help="columns to treat as discrete")
-    p.add_argument("--model", default=None, metavar="DIR",
-                   help="the model folder that made the synthetic table (named on the page, with its seed)")
-    p.add_argument("--out", default=".", metavar="DIR", help="folder for report.json and report.html (default .)")
-    from .io import add_read_arguments
-
-    add_read_arguments(p)
-    p.add_argument("--detection-model", choices=("gbm", "logistic"), default="gbm")
-    p.add_argument("--max-rows", type=int, default=10_000,
-                   help="rows per table for the detection and distance figures (0 = all; default 10000)")
-    p.add_argument("--threads", type=int, default=1,
-                   help="BLAS/OpenMP threads for the models (0 = the libraries' defaults; default 1)")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=_report_command)
-    return p
-

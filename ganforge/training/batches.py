@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from ganforge.errors import ConfigError
+
 
 class Batches:
     """Index batches for an in-memory data set of ``n`` samples.
@@ -22,7 +24,7 @@ class Batches:
                  labels: torch.Tensor | None = None) -> None:
         per_rank = n // world_size
         if per_rank < batch_size:
-            raise ValueError(f"the data set has {n} samples: too few for batches of {batch_size}"
+            raise ConfigError(f"the data set has {n} samples: too few for batches of {batch_size}"
                              + (f" on each of {world_size} processes" if world_size > 1 else "")
                              + "; lower train.batch_size")
         self.n, self.batch_size, self.seed = n, batch_size, seed

@@ -1,0 +1,186 @@
+"""Write a trained GAN's samples (``ganforge sample``) in chunks, so memory does not grow with their number.
+
+Outputs: a folder (one PNG per image plus ``overview.png``, or ``samples.npy`` for vectors), a ``.npz``
+file (``images`` uint8 (N, C, H, W) or ``data`` float32, plus ``labels``), or CSV points on standard
+output (``-``; vectors only). A class-conditional GAN's labels are stored with the samples: the
+``labels`` array of the ``.npz``, or ``labels.csv`` (``file,label``) in a PNG folder. Every file is
+written atomically; the ``.npz`` and ``.npy`` are streamed into their temporary file chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import math
+import sys
+import zipfile
+from pathlib import Path
+from typing import IO, Any, Callable, Iterator
+
+import numpy as np
+import torch
+
+from ganforge import console
+from ganforge.errors import ConfigError
+from ganforge.io import atomic_write, save_picture, to_uint8
+
+__all__ = ["CHUNK", "parse_labels", "write_samples"]
+
+CHUNK = 1024  # samples generated at a time
+_PREVIEW = 4096  # points drawn in a vector run's overview picture
+
+
+def parse_labels(text: str | None, num_classes: int | None) -> list[int] | None:
+    """``--labels``: ``balanced`` (or None: the classes in equal consecutive blocks), ``3`` (every sample
+    of class 3) or ``0,1,2`` (the classes cycled). Refused for a GAN without classes."""
+    if text is None:
+        return None
+    if num_classes is None:
+        raise ConfigError("--labels applies to class-conditional runs (gan.kind cgan, acgan or projection)")
+    if text.strip() == "balanced":
+        return None
+    try:
+        labels = [int(t) for t in text.split(",")]
+    except ValueError:
+        raise ConfigError(f"--labels expects 'balanced', a class or classes separated by commas; got {text!r}") from None
+    bad = [y for y in labels if not 0 <= y < num_classes]
+    if bad:
+        raise ConfigError(f"--labels: class {bad[0]} is not in 0..{num_classes - 1} (the run has {num_classes} classes)")
+    return labels
+
+
+def _chunk_labels(labels: list[int] | None, start: int, stop: int, n: int, num_classes: int) -> torch.Tensor:
+    index = torch.arange(start, stop)
+    if labels is None:  # as ConditionalGAN.resolve_labels(n, None), one chunk at a time
+        return index * num_classes // n
+    return torch.tensor(labels, dtype=torch.int64)[index % len(labels)]
+
+
+Labeller = Callable[[int, int], torch.Tensor]  # (start, stop) -> the labels of samples start..stop-1
+Chunks = Iterator[tuple[int, torch.Tensor]]  # (index of the first sample, samples)
+
+
+def _chunks(gan: Any, n: int, label_of: Labeller | None, seed: int, averaged: bool, chunk: int) -> Chunks:
+    """``n`` samples, ``chunk`` at a time, from one seeded generator."""
+    g = torch.Generator().manual_seed(seed)
+    reference = getattr(gan, "reference", None)  # DAGAN: variations of the images it kept from training
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        if label_of is not None:
+            x = gan.sample(stop - start, labels=label_of(start, stop), generator=g, averaged=averaged)
+        elif reference is not None and reference.numel():
+            images = reference[torch.arange(start, stop) // math.ceil(n / len(reference))]
+            x = gan.sample(stop - start, images=images, generator=g, averaged=averaged)
+        else:
+            x = gan.sample(stop - start, generator=g, averaged=averaged)
+        yield start, x.cpu()
+
+
+def _progress(chunks: Chunks, n: int, show: bool) -> Chunks:
+    from tqdm import tqdm
+
+    with tqdm(total=n, unit="sample", disable=not (show and console.progress_enabled()), file=sys.stderr,
+              dynamic_ncols=True) as bar:
+        for start, x in chunks:
+            yield start, x
+            bar.update(len(x))
+
+
+def _npy_header(f: IO[bytes], shape: tuple[int, ...], dtype: Any) -> None:
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": shape}
+    np.lib.format.write_array_header_1_0(f, header)
+
+
+def _as_array(x: torch.Tensor) -> np.ndarray:
+    """Images as uint8 (N, C, H, W), vectors as float32."""
+    return to_uint8(x).transpose(0, 3, 1, 2) if x.ndim == 4 else x.numpy().astype(np.float32)
+
+
+def write_samples(gan: Any, n: int, out: str, *, labels: list[int] | None = None, seed: int = 0,
+                  averaged: bool = True, chunk: int | None = None) -> str:
+    """Write ``n`` samples of ``gan`` to ``out`` (a folder, a ``.npz`` file or ``-``); returns where they went.
+
+    ``labels`` (see :func:`parse_labels`) picks the classes of a class-conditional GAN; ``chunk`` samples
+    (default :data:`CHUNK`) are generated at a time.
+    """
+    chunk = chunk or CHUNK
+    if n < 1:
+        raise ConfigError(f"-n must be >= 1; got {n}")
+    path = Path(out)
+    if out != "-" and path.suffix and path.suffix != ".npz":
+        raise ConfigError(f"--out must be a folder, a .npz file or - (points as CSV); got {out}")
+    num_classes = getattr(gan, "num_classes", None)
+    label_of = None if num_classes is None else (
+        lambda start, stop: _chunk_labels(labels, start, stop, n, num_classes))
+    stream = _chunks(gan, n, label_of, seed, averaged, chunk)
+    _, first = next(stream)  # its shape says which outputs fit; nothing is written before this check
+    chunks = _progress(itertools.chain([(0, first)], stream), n, show=n > chunk)
+    if out == "-":
+        if first.ndim != 2:
+            raise ConfigError(f"--out - writes points as CSV; this run makes images of shape {tuple(first.shape[1:])}: "
+                              f"give a folder or a .npz file")
+        _write_csv(sys.stdout, chunks, first.shape[1])
+        return "standard output"
+    if path.suffix == ".npz":
+        atomic_write(path, lambda f: _write_npz(f, chunks, n, first, label_of, chunk))
+        return str(path)
+    path.mkdir(parents=True, exist_ok=True)
+    if first.ndim == 4:
+        save_picture(path / "overview.png", first[:64])
+        if label_of is None:
+            _write_pngs(path, chunks, n, None, None)
+        else:
+            atomic_write(path / "labels.csv", lambda f: _write_pngs(path, chunks, n, label_of, f), mode="w")
+    else:
+        atomic_write(path / "samples.npy", lambda f: _write_npy(f, chunks, (n, *first.shape[1:])))
+        if first.shape[1] <= 2:
+            save_picture(path / "overview.png", first[:_PREVIEW])
+    return str(path)
+
+
+def _write_csv(f: IO[str], chunks: Chunks, dim: int) -> None:
+    writer = csv.writer(f, lineterminator="\n")
+    writer.writerow([f"x{i}" for i in range(dim)])
+    for _, x in chunks:
+        writer.writerows(x.tolist())
+    f.flush()
+
+
+def _write_npy(f: IO[bytes], chunks: Chunks, shape: tuple[int, ...]) -> None:
+    _npy_header(f, shape, np.float32)
+    for _, x in chunks:
+        f.write(_as_array(x).tobytes())
+
+
+def _write_npz(f: IO[bytes], chunks: Chunks, n: int, first: torch.Tensor, label_of: Labeller | None,
+               chunk: int) -> None:
+    """The samples (and labels) as members of a compressed zip, laid out as ``np.savez_compressed`` does."""
+    sample = _as_array(first[:1])
+    with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        with zf.open("images.npy" if first.ndim == 4 else "data.npy", "w", force_zip64=True) as member:
+            _npy_header(member, (n, *sample.shape[1:]), sample.dtype)
+            for _, x in chunks:
+                member.write(_as_array(x).tobytes())
+        if label_of is not None:  # the labels follow from --labels alone: computed again, chunk by chunk
+            with zf.open("labels.npy", "w", force_zip64=True) as member:
+                _npy_header(member, (n,), np.int64)
+                for start in range(0, n, chunk):
+                    member.write(label_of(start, min(n, start + chunk)).numpy().astype(np.int64).tobytes())
+
+
+def _write_pngs(folder: Path, chunks: Chunks, n: int, label_of: Labeller | None, table: IO[str] | None) -> None:
+    """One PNG per image; with labels, a ``file,label`` row each in ``table`` (labels.csv)."""
+    from PIL import Image
+
+    width = max(5, len(str(n - 1)))
+    writer = csv.writer(table, lineterminator="\n") if table is not None else None
+    if writer is not None:
+        writer.writerow(["file", "label"])
+    for start, x in chunks:
+        y = label_of(start, start + len(x)).tolist() if label_of is not None else None
+        for k, img in enumerate(to_uint8(x)):
+            name = f"sample_{start + k:0{width}d}.png"
+            pil = Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img)
+            atomic_write(folder / name, lambda f, p=pil: p.save(f, format="PNG"))
+            if writer is not None:
+                writer.writerow([name, y[k]])
