@@ -14,7 +14,8 @@ import pytest
 
 import ganforge
 from ganforge.data import DataError
-from ganforge.tabular.report import Report, add_report_command, tabular_report
+from ganforge.tabular.cli import add_report_command
+from ganforge.tabular.report import Report, tabular_report
 from ganforge.tabular.report_html import ANGLE, FONT, render_html
 
 NS = "{http://www.w3.org/2000/svg}"
