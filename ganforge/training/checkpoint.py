@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,11 @@ FORMAT = 1
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
-    """Write ``state`` to ``path`` via a temporary file and a rename: never a half-written file."""
-    return atomic_write(path, lambda f: torch.save({"format": FORMAT, **state}, f))
+    """Write ``state`` to ``path`` via a temporary file and a rename: never a half-written file.
+
+    Temporaries left by killed saves are removed first; a full disk raises OutputError.
+    """
+    return atomic_write(path, lambda f: torch.save({"format": FORMAT, **state}, f), cleanup=True)
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
@@ -25,6 +30,11 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         raise CheckpointError(f"checkpoint not found: {path}")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:  # weights_only refused an object (torch's text advises weights_only=False)
+        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
+        what = f" ({found.group(1)})" if found else ""
+        raise CheckpointError(f"refusing checkpoint {path}: it holds Python objects{what}, not only tensors and "
+                              f"plain data; loading those could run code, so ganforge does not") from None
     except Exception as exc:  # torch raises many kinds for corrupt files
         raise CheckpointError(f"cannot read checkpoint {path}: {exc}") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
