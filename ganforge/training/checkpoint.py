@@ -30,11 +30,14 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         raise CheckpointError(f"checkpoint not found: {path}")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as exc:  # weights_only refused an object (torch's text advises weights_only=False)
+    except pickle.UnpicklingError as exc:  # torch's text advises loading with weights_only=False: not repeated
         found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
-        what = f" ({found.group(1)})" if found else ""
-        raise CheckpointError(f"refusing checkpoint {path}: it holds Python objects{what}, not only tensors and "
-                              f"plain data; loading those could run code, so ganforge does not") from None
+        if found:
+            raise CheckpointError(f"refusing checkpoint {path}: it holds Python objects ({found.group(1)}), not only "
+                                  f"tensors and plain data; loading those could run code, so ganforge does not") from None
+        detail = re.search(r"WeightsUnpickler error:\s*(.+)", str(exc))
+        raise CheckpointError(f"cannot read checkpoint {path}: not a valid checkpoint"
+                              + (f" ({detail.group(1).strip()})" if detail else "")) from None
     except Exception as exc:  # torch raises many kinds for corrupt files
         raise CheckpointError(f"cannot read checkpoint {path}: {exc}") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
