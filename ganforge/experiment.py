@@ -7,6 +7,7 @@ A run folder holds ``config.yaml`` (the resolved config), ``run.json`` (seeds, v
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -133,7 +134,8 @@ def train(config: str | Path | Mapping[str, Any] | Config | None = None, *, out:
     """Train a run from a preset, YAML file, dict or Config; or continue the run in ``resume``.
 
     Without ``config``, resuming uses the run's own stored config (plus ``overrides``). A new run goes
-    to ``out`` (default ``runs/NAME-TIMESTAMP``), which must not already hold a run.
+    to ``out`` (default ``runs/NAME-TIMESTAMP``), which must not already hold a run. A run folder
+    without a checkpoint (killed before its first one) is started over, from step 0, by either.
     """
     if resume is not None:
         resume = Path(resume)
@@ -148,6 +150,7 @@ def train(config: str | Path | Mapping[str, Any] | Config | None = None, *, out:
     gan = build_gan(cfg, dataset.sample_shape, num_classes)
     run_dir = resume if resume is not None else _new_run_dir(cfg, out)
     created = resume is None and not run_dir.exists()
+    restart = not created and not _checkpoint_path(run_dir, "last").exists()
     extra = [cb for cb in [mode_coverage_callback(dataset, cfg.train.sample_every)] if cb is not None]
     if cfg.eval.every:  # metric curves, best checkpoint, early stopping (built now: bad settings fail early)
         from ganforge.metrics.evaluate import training_callbacks
@@ -156,8 +159,12 @@ def train(config: str | Path | Mapping[str, Any] | Config | None = None, *, out:
     metadata = {"sample_shape": list(dataset.sample_shape), **({"num_classes": num_classes} if num_classes else {})}
     trainer = Trainer(gan, dataset, cfg.train, run_dir=run_dir, run_config=cfg.to_dict(),
                       callbacks=[*extra, *callbacks], metadata=metadata)
+    if restart and trainer.dist.is_main and (run_dir / "config.yaml").is_file():
+        print(f"{run_dir} holds a run that stopped before its first checkpoint: starting over from step 0",
+              file=sys.stderr, flush=True)
+        (run_dir / "metrics.jsonl").unlink(missing_ok=True)  # that run's log (ganforge's file, in its run folder)
     try:
-        trainer.fit(resume=resume is not None)
+        trainer.fit(resume=resume is not None and not restart)
     except KeyboardInterrupt:
         raise
     except BaseException:
@@ -174,7 +181,7 @@ def _new_run_dir(cfg: Config, out: str | Path | None) -> Path:
     path, error = None, None
     if dist_info.is_main:
         path = Path(out) if out is not None else Path("runs") / f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        if path.exists() and (not path.is_dir() or any(path.iterdir())) and not _unstarted_run(path):
             error = (f"{path} already exists and is not empty: pass --resume {path} to continue that run, "
                      f"or a new --out")
     if dist_info.enabled:
@@ -186,6 +193,11 @@ def _new_run_dir(cfg: Config, out: str | Path | None) -> Path:
     if error:
         raise ConfigError(error)
     return path
+
+
+def _unstarted_run(path: Path) -> bool:
+    """A run folder (it has ``config.yaml``) killed before its first checkpoint: it can be started over."""
+    return (path / "config.yaml").is_file() and not _checkpoint_path(path, "last").exists()
 
 
 def load_run(run: str | Path, checkpoint: str = "last", map_location: str | torch.device = "cpu") -> tuple[GAN, Config]:

@@ -1,28 +1,49 @@
-"""Atomic file writes, and pictures of samples saved as PNG (drawn by :mod:`ganforge.plots`)."""
+"""Atomic file writes, atomic model folders, and pictures of samples saved as PNG (drawn by :mod:`ganforge.plots`).
+
+Nothing here deletes or replaces what ganforge did not write: a file is replaced only by
+:func:`atomic_write` (whose caller chose the path), a folder only when it is recognisably one that
+ganforge wrote (its manifest names the same format), and the hidden temporaries that are cleaned
+up carry the id of a process that has died.
+"""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
+import secrets
+import shutil
 import tempfile
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
 from PIL import Image
 
 from ganforge import plots
+from ganforge.errors import OutputError
+
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_LEGACY_AGE_S = 3600  # temporaries of older ganforge versions (no process id) are removed after this long
 
 
-def atomic_write(path: str | Path, write: Callable[[Any], None], mode: str = "wb") -> Path:
+def atomic_write(path: str | Path, write: Callable[[Any], None], mode: str = "wb", *, cleanup: bool = False) -> Path:
     """Write a file through ``write(fileobj)`` into a temporary sibling, then rename it into place.
 
-    A crash or Ctrl-C mid-write leaves the previous file intact, never a half-written one.
+    A crash or Ctrl-C mid-write leaves the previous file intact, never a half-written one. A full
+    disk raises :class:`OutputError` naming the path (the temporary file is removed). With
+    ``cleanup``, temporaries that killed writes of ``path`` left behind are removed first.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if cleanup:
+        remove_leftovers(path)
+    existed = path.exists()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_tmp_prefix(path), suffix=".tmp")
     try:
         with os.fdopen(fd, mode) as f:
             write(f)
@@ -30,8 +51,9 @@ def atomic_write(path: str | Path, write: Callable[[Any], None], mode: str = "wb
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        _raise_if_disk_full(exc, path, existed)
         raise
     return path
 
@@ -42,12 +64,187 @@ def _umask() -> int:
     return mask
 
 
-def write_text(path: str | Path, text: str) -> Path:
-    return atomic_write(path, lambda f: f.write(text), mode="w")
+def _tmp_prefix(path: Path) -> str:
+    return f".{path.name}.{os.getpid()}."
+
+
+def _raise_if_disk_full(exc: BaseException, path: Path, existed: bool) -> None:
+    """Turn a failed write for want of space (also torch's RuntimeError around it) into an OutputError."""
+    seen, e = set(), exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno in _DISK_FULL:
+            kept = "the previous one is unchanged" if existed else "nothing was written there"
+            raise OutputError(f"disk full (or over quota) while writing {path}; {kept}") from exc
+        e = e.__cause__ or e.__context__
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return True  # no safe probe: keep the file
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def remove_leftovers(path: str | Path) -> list[Path]:
+    """Remove the hidden temporaries that killed writes of ``path`` left beside it; return them.
+
+    Only names this module makes are touched (``.NAME.PID.xxxxxxxx.tmp``, and ``.NAME.old-PID`` of
+    older versions), and only when process PID has died (or, for older names without one, after an hour).
+    """
+    path = Path(path)
+    name = re.escape(path.name)
+    pattern = re.compile(rf"\.{name}\.(?:(\d+)\.[a-z0-9_]{{8}}\.tmp|old-(\d+)|([a-z0-9_]{{8}})\.tmp)")
+    removed = []
+    try:
+        entries = list(path.parent.glob(f".{_glob_escape(path.name)}.*"))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = pattern.fullmatch(entry.name)
+        if not m:
+            continue
+        pid = m.group(1) or m.group(2)
+        try:
+            stale = not _alive(int(pid)) if pid else time.time() - entry.lstat().st_mtime > _LEGACY_AGE_S
+        except OSError:
+            continue
+        if stale:
+            _remove(entry)
+            removed.append(entry)
+    return removed
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        entry.unlink(missing_ok=True)
+
+
+def write_text(path: str | Path, text: str, *, cleanup: bool = False) -> Path:
+    return atomic_write(path, lambda f: f.write(text), mode="w", cleanup=cleanup)
 
 
 def write_json(path: str | Path, obj: Any) -> Path:
     return write_text(path, json.dumps(obj, indent=2, default=str) + "\n")
+
+
+# -- folders -----------------------------------------------------------------------------------
+def read_manifest(path: str | Path, manifest: str) -> dict[str, Any] | None:
+    """The JSON object in ``path/manifest``, or None when there is none (or it is not a JSON object)."""
+    try:
+        data = json.loads((Path(path) / manifest).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def folder_file(path: str | Path, manifest_data: dict[str, Any], name: str) -> Path:
+    """Where the entry ``name`` of a folder written by :func:`atomic_folder` lies (its manifest says)."""
+    actual = (manifest_data.get("files") or {}).get(name, name)
+    if not isinstance(actual, str) or Path(actual).name != actual or actual in ("", ".", ".."):
+        raise OutputError(f"{Path(path)}: the manifest names {actual!r} for {name!r}, which is not a file name")
+    return Path(path) / actual
+
+
+def check_folder_target(path: str | Path, *, manifest: str, fmt: str | None) -> dict[str, Any] | None:
+    """Raise :class:`OutputError` unless :func:`atomic_folder` may write ``path``; return the manifest it replaces.
+
+    Allowed: no such path, an empty folder (None is returned), or a folder whose manifest has ``"format": fmt``.
+    """
+    path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path} exists and is not a folder; ganforge will not replace it")
+    if not path.is_dir() or not any(path.iterdir()):
+        return None
+    existing = read_manifest(path, manifest)
+    if fmt is None or existing is None or existing.get("format") != fmt:
+        what = f"a folder written by ganforge ({manifest} of format {fmt})" if fmt else "an empty folder"
+        raise OutputError(f"{path} already exists and is not {what}; ganforge will not overwrite it: "
+                          f"choose another path or remove it yourself")
+    return existing
+
+
+@contextmanager
+def atomic_folder(path: str | Path, *, manifest: str, fmt: str | None) -> Iterator[Path]:
+    """``with atomic_folder(path, ...) as tmp:`` write the folder's entries into ``tmp``, ``tmp/manifest`` (JSON) included.
+
+    ``path`` may be missing or empty: everything is written into a hidden sibling that is renamed
+    to ``path`` when complete. A folder whose manifest has ``"format": fmt`` (one ganforge wrote;
+    ``fmt=None``: never) is updated in place so that it holds a complete folder at every moment:
+    each new entry is moved in under a fresh versioned name, then the manifest, which maps entry
+    names to those names under ``"files"``, is replaced atomically, and then the old entries go.
+    Anything else at ``path`` is refused with :class:`OutputError`. Leftovers of killed writes (hidden
+    temporaries, versioned entries no manifest names) are removed first. Folders get the umask's
+    permissions. A full disk raises :class:`OutputError`; the previous folder stays as it was.
+    """
+    path = Path(path).expanduser()
+    existing = check_folder_target(path, manifest=manifest, fmt=fmt)
+    replace = existing is not None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(path)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=_tmp_prefix(path), suffix=".tmp"))
+    moved: list[Path] = []
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700 folders
+        yield tmp
+        if not (tmp / manifest).is_file():
+            raise RuntimeError(f"atomic_folder: nothing wrote {manifest}")
+        if not replace:
+            if path.is_dir():
+                path.rmdir()  # empty (checked above)
+            os.rename(tmp, path)
+            return
+        _remove_unnamed_versions(path, existing, [e.name for e in tmp.iterdir()])
+        files = {}
+        for entry in sorted(tmp.iterdir()):
+            if entry.name != manifest:
+                files[entry.name] = _versioned(entry.name)
+                os.rename(entry, path / files[entry.name])
+                moved.append(path / files[entry.name])
+        data = json.loads((tmp / manifest).read_text())
+        atomic_write(path / manifest, lambda f: f.write(json.dumps({**data, "files": files}, indent=1) + "\n"),
+                     mode="w", cleanup=True)
+        moved.clear()
+        before = {folder_file(path, existing, name).name for name in existing.get("files") or {}}
+        for name in before | set(files):  # what the old manifest named, and unversioned (older) copies
+            if name not in files.values() and name != manifest:
+                _remove(path / name)
+    except BaseException as exc:
+        for entry in moved:  # ours, and named by no manifest
+            _remove(entry)
+        _raise_if_disk_full(exc, path, replace)
+        raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _versioned(name: str) -> str:
+    stem, dot, suffix = name.partition(".")
+    return f"{stem}.v{secrets.token_hex(4)}{dot}{suffix}"
+
+
+def _remove_unnamed_versions(path: Path, manifest_data: dict[str, Any], names: list[str]) -> None:
+    """Remove versioned entries (``stem.vXXXXXXXX[.suffix]``) of ``names`` that the manifest does not name."""
+    named = set((manifest_data.get("files") or {}).values())
+    for name in names:
+        stem, dot, suffix = name.partition(".")
+        pattern = re.compile(rf"{re.escape(stem)}\.v[0-9a-f]{{8}}{re.escape(dot + suffix)}")
+        for entry in path.glob(f"{_glob_escape(stem)}.v*"):
+            if pattern.fullmatch(entry.name) and entry.name not in named:
+                _remove(entry)
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:

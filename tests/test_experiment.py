@@ -1,5 +1,7 @@
 """Config -> data -> GAN -> run folder, for each architecture and kind of data source."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -65,3 +67,34 @@ def test_same_seed_same_numbers(tmp_path):
     a = train(cfg, out=tmp_path / "a").state_dict()["networks"]["generator"]
     b = train(cfg, out=tmp_path / "b").state_dict()["networks"]["generator"]
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _killed_before_first_checkpoint(tmp_path, tiny_config):
+    """A run folder as a kill before the first checkpoint leaves it: config, run.json, a log, no checkpoint."""
+    run = tmp_path / "run"
+    train(tiny_config(steps=2, checkpoint_every=100), out=run)
+    (run / "checkpoints" / "last.pt").unlink()
+    (run / "metrics.jsonl").write_text('{"step": 99, "loss": 1.0}\n')
+    return run
+
+
+def test_a_run_killed_before_its_first_checkpoint_starts_over_with_out(tmp_path, tiny_config, capsys):
+    run = _killed_before_first_checkpoint(tmp_path, tiny_config)
+    trainer = train(tiny_config(steps=2), out=run)
+    assert trainer.step == 2 and "starting over" in capsys.readouterr().err
+    steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert 99 not in steps  # the dead run's log went with it
+
+
+def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_0(tmp_path, tiny_config, capsys):
+    run = _killed_before_first_checkpoint(tmp_path, tiny_config)
+    trainer = train(resume=run)
+    assert trainer.step == 2 and (run / "checkpoints" / "last.pt").is_file()
+    assert "starting over from step 0" in capsys.readouterr().err
+
+
+def test_out_still_refuses_a_folder_that_is_not_a_run(tmp_path, tiny_config):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="already exists"):
+        train(tiny_config(steps=2), out=tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]

@@ -46,3 +46,120 @@ def test_atomic_write_gives_files_the_usual_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+# -- atomic folders, leftovers, a full disk, permissions ------------------------------------------
+import errno  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+
+from ganforge.errors import OutputError  # noqa: E402
+from ganforge.io import atomic_folder, folder_file, read_manifest, remove_leftovers  # noqa: E402
+
+
+def _write_model(path, version, fmt="ganforge.Test"):
+    with atomic_folder(path, manifest="m.json", fmt=fmt) as tmp:
+        (tmp / "w.bin").write_text(f"weights {version}")
+        (tmp / "m.json").write_text(json.dumps({"format": fmt, "version": version}))
+    return path
+
+
+def _read_model(path):
+    meta = read_manifest(path, "m.json")
+    weights = folder_file(path, meta, "w.bin").read_text()
+    assert weights == f"weights {meta['version']}"  # the manifest and the content agree
+    return meta["version"]
+
+
+def test_atomic_folder_refuses_a_folder_it_did_not_write_and_leaves_it_alone(tmp_path):
+    thesis = tmp_path / "thesis"
+    thesis.mkdir()
+    (thesis / "chapter1.tex").write_text("years of work")
+    with pytest.raises(OutputError, match=f"{thesis}.*will not overwrite"):
+        _write_model(thesis, 1)
+    assert [p.name for p in thesis.iterdir()] == ["chapter1.tex"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis"]  # no temporary left
+    _write_model(tmp_path / "other", 1, fmt="ganforge.Other")
+    with pytest.raises(OutputError):  # a ganforge folder of another kind is not replaced either
+        _write_model(tmp_path / "other", 2)
+
+
+def test_atomic_folder_replaces_its_own_folder_with_a_model_at_the_path_at_every_moment(tmp_path, monkeypatch):
+    import ganforge.io as gio
+
+    path = _write_model(tmp_path / "model", 1)
+    assert sorted(p.name for p in path.iterdir()) == ["m.json", "w.bin"]  # a new folder keeps plain names
+    _write_model(path, 2)
+    assert _read_model(path) == 2 and len(list(path.iterdir())) == 2  # the old weights are gone
+    real = gio.atomic_write
+
+    def crash_on_manifest(p, *a, **k):  # dies between moving the new weights in and the manifest switch
+        if p.name == "m.json":
+            raise KeyboardInterrupt
+        return real(p, *a, **k)
+
+    monkeypatch.setattr(gio, "atomic_write", crash_on_manifest)
+    with pytest.raises(KeyboardInterrupt):
+        _write_model(path, 3)
+    monkeypatch.undo()
+    assert _read_model(path) == 2
+    _write_model(path, 4)
+    assert _read_model(path) == 4
+    assert len(list(path.iterdir())) == 2 and sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_leftovers_of_dead_processes_are_removed_and_nothing_else(tmp_path):
+    dead = os.fork()
+    if dead == 0:
+        os._exit(0)
+    os.waitpid(dead, 0)
+    target = tmp_path / "last.pt"
+    stale = [tmp_path / f".last.pt.{dead}.abcd_123.tmp", tmp_path / f".last.pt.old-{dead}"]
+    kept = [tmp_path / f".last.pt.{os.getpid()}.abcdefgh.tmp", tmp_path / ".last.pt.notes", tmp_path / "last.pt.bak"]
+    for p in stale + kept:
+        p.write_text("x")
+    assert sorted(remove_leftovers(target)) == sorted(stale)
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in stale)
+
+
+class _FullDisk:
+    """A file object on a disk that fills up after ``room`` bytes."""
+
+    def __init__(self, f, room):
+        self.f, self.room = f, room
+
+    def write(self, data):
+        if len(data) > self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.room -= len(data)
+        return self.f.write(data)
+
+    def flush(self):
+        self.f.flush()
+
+
+@pytest.mark.parametrize("how", ["plain", "torch"])
+def test_a_full_disk_is_an_output_error_naming_the_path_and_the_old_file_stays(tmp_path, how):
+    path = tmp_path / "ckpt.pt"
+    path.write_bytes(b"previous")
+    if how == "plain":
+        def write(f):
+            _FullDisk(f, 10).write(b"x" * 100)
+    else:  # torch wraps the OSError in RuntimeError('unexpected pos ...')
+        def write(f):
+            torch.save({"w": torch.zeros(10_000)}, _FullDisk(f, 1000))
+    with pytest.raises(OutputError, match=f"disk full.*{path}.*previous one is unchanged"):
+        atomic_write(path, write)
+    assert path.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pt"]
+
+
+def test_folders_and_files_get_the_umask_permissions(tmp_path):
+    old = os.umask(0o027)
+    try:
+        path = _write_model(tmp_path / "model", 1)
+        write_text(tmp_path / "a.txt", "x")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o750  # mkdtemp alone gives 0700
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o640

@@ -111,7 +111,7 @@ def test_interrupted_save_leaves_no_model_folder(csv, tmp_path, capsys, monkeypa
     def broken(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(safetensors.torch, "save_file", broken)
+    monkeypatch.setattr(safetensors.torch, "save", broken)  # TabularGAN.save serialises with it
     out = tmp_path / "m"
     assert main(["tabular", "fit", str(csv), "--out", str(out), *FAST]) == 130
     assert list(tmp_path.iterdir()) == []

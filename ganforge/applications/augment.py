@@ -28,8 +28,6 @@ import io
 import json
 import os
 import re
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +39,7 @@ import torch
 from ganforge.applications import METHODS
 from ganforge.config import CLASS_CONDITIONAL, ConfigError
 from ganforge.data import BUILTIN_DATASETS, DataError, find_images, load_dataset, read_label_file
+from ganforge.io import atomic_folder
 from ganforge.nets import DCGAN_SIZES, unwrap
 
 __all__ = ["LabelledImages", "METHODS", "augment", "load_labelled", "plan_additions",
@@ -187,9 +186,7 @@ def write_augmented(out: str | os.PathLike, data: LabelledImages,
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"{out} already exists and is not empty; choose a new --out")
     syn_images, syn_labels, syn_sources = synthetic
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    with atomic_folder(out, manifest="manifest.json", fmt=None) as tmp:
         rows, real_files = [], []
         n_real = len(data.images)
         if fmt == "folder":
@@ -236,12 +233,6 @@ def write_augmented(out: str | os.PathLike, data: LabelledImages,
                    "classes": [{"label": c, "name": name, "real": counts[c], "synthetic": added[c],
                                 "total": counts[c] + added[c]} for c, name in enumerate(data.classes)]}
         (tmp / "manifest.json").write_text(json.dumps(summary, indent=2) + "\n")
-        if out.exists():
-            out.rmdir()  # empty (checked above)
-        os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 
@@ -397,6 +388,11 @@ def augment_table(source: str | os.PathLike, out: str | os.PathLike, *, target: 
             model = TabularGAN(**settings)
         except TypeError as exc:
             raise ConfigError(f"--set tabular.*: {exc}") from None
+        if train_out is not None:  # before training: refuse a folder that is not a model (it would not be replaced)
+            from ganforge.io import check_folder_target
+            from ganforge.tabular.model import FORMAT, META
+
+            check_folder_target(train_out, manifest=META, fmt=FORMAT)
         model.fit(df, discrete_columns=[target])
         if train_out is not None:
             model.save(train_out)

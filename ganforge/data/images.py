@@ -109,6 +109,11 @@ def find_images(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
+def _is_16bit(img: Image.Image) -> bool:
+    """16-bit grey: Pillow's ``I;16*`` modes, or ``I`` from a PNG (older Pillow; a PNG has no 32-bit grey)."""
+    return img.mode.startswith("I;16") or (img.mode == "I" and img.format == "PNG")
+
+
 def _decode(path: Path, image_size: int | None) -> np.ndarray:
     """Decode one file to a uint8 array (H, W) for grey or (H, W, 3) for colour."""
     try:
@@ -117,7 +122,7 @@ def _decode(path: Path, image_size: int | None) -> np.ndarray:
             if img.mode in _GREY_MODES:
                 if img.mode.startswith("I") or img.mode == "F":
                     arr = np.asarray(img, dtype=np.float64)
-                    if arr.max(initial=0) > 255:  # 16-bit grey
+                    if _is_16bit(img):  # decided by the file, not its values: a folder scales alike
                         arr = arr / 257.0
                     img = Image.fromarray(np.clip(np.rint(arr), 0, 255).astype(np.uint8), "L")
                 else:

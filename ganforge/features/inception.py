@@ -344,8 +344,8 @@ def load_inception_weights(path: str | os.PathLike | None = None, *, use_fid_hel
             hub.mkdir(parents=True, exist_ok=True)
             torch.hub.download_url_to_file(FID_WEIGHTS_URL, str(cached), hash_prefix="6726825d", progress=False)
             return _read_weights_file(cached), str(cached)
-        except Exception as exc:  # no network, proxy, hash mismatch ...
-            cached.unlink(missing_ok=True)
+        except Exception as exc:  # no network, proxy, hash mismatch ... (torch writes a .partial file and
+            # renames it only when the hash matched, so there is nothing of ours at `cached` to remove)
             raise InceptionWeightsError(f"no Inception-v3 FID weights found, and downloading them failed "
                                         f"({type(exc).__name__}: {exc}).\n{HOW_TO_GET}") from None
     raise InceptionWeightsError(f"no Inception-v3 FID weights found.\n{HOW_TO_GET}")

@@ -55,15 +55,51 @@ def _fit(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         if model.gan_ is None:  # stopped before the first training step: nothing to keep
             raise
-        model.save(out)
+        out = _save(model, out)
         print(f"{model.training_['stopped_by']}: saved the model trained so far to {out}")
         return 130
-    model.save(out)
+    out = _save(model, out)
     t = model.training_
     console.info(f"trained {t['steps']} steps ({t['epochs']:.1f} epochs) on {t['rows']} rows in {t['seconds']:.1f} s, "
                  f"{t['rows_per_second']:,} rows/s" + (f"; {t['stopped_by']}" if t.get("stopped_by") else ""))
     console.info(f"model folder: {out}")
     return 0
+
+
+def _save(model: Any, out: Path) -> Path:
+    """Save the fitted model to ``out``; when that fails (a full disk...), do not throw the model away.
+
+    At a terminal the user is asked for other folders until one works (an empty answer gives up);
+    otherwise the model goes to a folder in the system's temporary directory, and the error that
+    follows names it.
+    """
+    import os
+    import sys
+    import tempfile
+    import time
+
+    from ganforge.errors import OutputError
+
+    try:
+        return model.save(out)
+    except OutputError as exc:
+        first = exc
+    if sys.stdin is not None and sys.stdin.isatty():
+        error: OutputError = first
+        while True:
+            answer = input(f"{error}\nanother folder to save the trained model to (empty: give up): ").strip()
+            if not answer:
+                raise first
+            try:
+                return model.save(Path(answer).expanduser())
+            except OutputError as exc:
+                error = exc
+    fallback = Path(tempfile.gettempdir()) / f"ganforge-model-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    try:
+        model.save(fallback)
+    except OutputError as exc:
+        raise OutputError(f"{first}; saving the trained model to {fallback} failed too ({exc})") from None
+    raise OutputError(f"{first}; the trained model was saved to {fallback} instead: move it where it belongs")
 
 
 def parse_condition(text: str, columns: Sequence[str] = ()) -> dict[str, Any]:

@@ -4,7 +4,8 @@ The model is the transformer (:class:`~ganforge.tabular.transformer.TabularTrans
 :class:`~ganforge.gans.tabular.ConditionalTabularGAN` trained by the ordinary
 :class:`~ganforge.training.Trainer`. A saved model is a folder of two files: ``model.safetensors``
 (the generator's weights; the EMA copy when one was kept) and ``model.json`` (hyper-parameters,
-the transformer, the column kinds, what training did). No pickle; it loads on the CPU whatever
+the transformer, the column kinds, what training did; when a save replaced an earlier model in
+place, its ``files`` entry names the weights file, ``model.vXXXXXXXX.safetensors``). No pickle; it loads on the CPU whatever
 device trained it. The discriminator is not saved: sampling does not need it, and a released
 discriminator would tell more about the training rows than the generator does.
 """
@@ -15,8 +16,6 @@ import json
 import math
 import os
 import re
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -388,16 +387,16 @@ class TabularGAN:
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model folder ``path`` (``model.safetensors`` + ``model.json``) atomically.
 
-        Everything is written into a temporary sibling folder that is renamed into place at the end,
-        so an interrupted save leaves no half-written model (an existing folder is replaced).
+        A new folder appears whole or not at all; an existing model folder is replaced so that it
+        holds a loadable model at every moment (see :func:`ganforge.io.atomic_folder`). Any other
+        existing folder or file is refused with :class:`~ganforge.errors.OutputError`, as is a full
+        disk (the model stays in memory: save it elsewhere).
         """
-        from safetensors.torch import save_file
+        from safetensors.torch import save as safetensors_bytes
+
+        from ganforge.io import atomic_folder, atomic_write, write_text
 
         self._check_fitted()
-        path = Path(path)
-        if path.exists() and not path.is_dir():
-            raise ConfigError(f"{path} exists and is not a folder")
-        path.parent.mkdir(parents=True, exist_ok=True)
         generator = unwrap(self.gan_.generator)
         tensors = {k: v.detach().to("cpu").contiguous() for k, v in generator.state_dict().items()}
         meta = {
@@ -407,21 +406,12 @@ class TabularGAN:
                                 zip(self.gan_.condition_freqs.tolist(), self.gan_.condition_spans)],
             "training": self.training_, "transformer": self.transformer_.to_dict(),
         }
-        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
-        try:
-            save_file(tensors, str(tmp / WEIGHTS), metadata={"format": FORMAT})
-            (tmp / META).write_text(json.dumps(meta, indent=1, default=_json_default) + "\n")
-            old = None
-            if path.exists():
-                old = path.with_name(f".{path.name}.old-{os.getpid()}")
-                os.replace(path, old)
-            os.replace(tmp, path)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return path
+
+        weights = safetensors_bytes(tensors, metadata={"format": FORMAT})
+        with atomic_folder(path, manifest=META, fmt=FORMAT) as folder:
+            atomic_write(folder / WEIGHTS, lambda f: f.write(weights))
+            write_text(folder / META, json.dumps(meta, indent=1, default=_json_default) + "\n")
+        return Path(path)
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str = "cpu") -> "TabularGAN":
@@ -429,8 +419,11 @@ class TabularGAN:
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 
+        from ganforge.errors import OutputError
+        from ganforge.io import folder_file
+
         path = Path(path)
-        if not (path / META).is_file() or not (path / WEIGHTS).is_file():
+        if not (path / META).is_file():
             raise CheckpointError(f"{path} is not a TabularGAN model folder (it needs {META} and {WEIGHTS})")
         try:
             meta = json.loads((path / META).read_text())
@@ -438,6 +431,12 @@ class TabularGAN:
             raise CheckpointError(f"{path / META} is not valid JSON: {exc}") from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise CheckpointError(f"{path / META} is not a TabularGAN description")
+        try:
+            weights = folder_file(path, meta, WEIGHTS)
+        except OutputError as exc:
+            raise CheckpointError(str(exc)) from None
+        if not weights.is_file():
+            raise CheckpointError(f"{path} is not a TabularGAN model folder (it needs {META} and {weights.name})")
         if meta.get("version") != VERSION:
             raise CheckpointError(f"{path} holds a TabularGAN of format version {meta.get('version')!r}; "
                                   f"this ganforge reads version {VERSION}")
@@ -448,13 +447,13 @@ class TabularGAN:
         with torch.random.fork_rng(devices=[]):
             gan = model._build(model.transformer_, freqs)  # D gets fresh weights: it is not saved
         try:
-            tensors = load_file(str(path / WEIGHTS), device="cpu")
+            tensors = load_file(str(weights), device="cpu")
         except (SafetensorError, OSError) as exc:
-            raise CheckpointError(f"cannot read {path / WEIGHTS}: {exc}") from None
+            raise CheckpointError(f"cannot read {weights}: {exc}") from None
         try:
             gan.generator.load_state_dict(tensors)
         except RuntimeError as exc:
-            raise CheckpointError(f"{path / WEIGHTS} does not fit the model described in {META}: {exc}") from None
+            raise CheckpointError(f"{weights} does not fit the model described in {META}: {exc}") from None
         from ganforge.training.runtime import resolve_device
 
         model.gan_ = gan.to(resolve_device(device)).eval()
