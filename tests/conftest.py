@@ -27,3 +27,14 @@ def pytest_configure(config):
     import torch
 
     torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _console_at_normal():
+    """Each test starts at the default verbosity with stdout for info lines (``main(['-q', ...])`` sets a
+    process-wide level that would otherwise leak into the next test)."""
+    from ganforge import console
+
+    console.set_verbosity(console.NORMAL)
+    console.output_on_stdout(False)
+    yield

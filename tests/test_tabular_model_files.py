@@ -137,6 +137,6 @@ def test_fit_on_a_full_disk_at_a_terminal_asks_for_another_folder(table, tmp_pat
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     answers = iter([str(tmp_path / "FULLDISK2"), str(tmp_path / "other")])
     monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
-    code = main(["tabular", "fit", str(data), "--out", str(tmp_path / "FULLDISK"), "--epochs", "1", "--quiet"])
+    code = main(["tabular", "fit", str(data), "--out", str(tmp_path / "FULLDISK"), "--epochs", "1"])
     assert code == 0 and str(tmp_path / "other") in capsys.readouterr().out
     TabularGAN.load(tmp_path / "other")

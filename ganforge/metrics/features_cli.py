@@ -1,4 +1,5 @@
-"""``ganforge features train``: a feature extractor trained on your own images, for evaluation.
+"""``ganforge features train``: a feature extractor trained on your own images, for evaluation (the command
+lives beside ``ganforge evaluate`` so that building the parser imports no torch).
 
     ganforge features train DATA [--labels FILE] [--out extractor.pt] [--steps 400] [--time-budget 60]
 
