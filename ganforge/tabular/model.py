@@ -30,6 +30,7 @@ from ganforge.data.errors import DataError
 from ganforge.gans.tabular import DISCRETE_MODES, ConditionalRows, ConditionalTabularGAN, condition_frequencies
 from ganforge.nets import unwrap
 from ganforge.nets.tabular import TabularDiscriminator, TabularGenerator
+from ganforge.provenance import provenance
 from ganforge.tabular.transformer import TabularTransformer
 from ganforge.training.callbacks import TimeBudget
 from ganforge.training.checkpoint import CheckpointError
@@ -261,7 +262,8 @@ class TabularGAN:
             "rows": n, "steps": trainer.step, "batch_size": batch_size, "epochs": trainer.step / steps_per_epoch,
             "preprocess_seconds": round(prep_seconds, 3), "seconds": round(time.perf_counter() - start, 3),
             "stopped_by": trainer.stop_reason, "device": str(trainer.device),
-            "precision": str(trainer.dtype).replace("torch.", ""), "torch": torch.__version__,
+            "precision": str(trainer.dtype).replace("torch.", ""), "precision_reason": trainer.precision_reason,
+            "threads": torch.get_num_threads(), **provenance(), "torch": torch.__version__,
         }
         self._sample_calls = 0
         return self

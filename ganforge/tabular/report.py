@@ -52,6 +52,7 @@ import pandas as pd
 
 from ganforge.data.errors import DataError
 from ganforge.metrics import register
+from ganforge.provenance import provenance
 
 from .columns import resolve_kinds
 
@@ -630,6 +631,7 @@ def _report(real, synthetic, holdout, target, discrete_columns, seed, column_kin
         "n_rows": {t: int(len(df)) for t, df in tables.items()},
         "columns": kinds,
         "seed": seed,
+        **provenance(),
     }
     result["fidelity"] = {
         "shape": column_shapes(cols),
