@@ -14,15 +14,18 @@ so slow drift in the machine's load hits them all alike):
   iteration D(real) -> backward, G(z) -> D(fake.detach()) -> backward, D step, then
   D(fake) with the same fakes -> backward, G step, and the losses' ``.item()`` as the
   tutorial records them.
-* ``ganforge``: ``ganforge.Trainer`` with the preset's settings as they are (on a CPU with
-  native bf16 that means bf16 autocast + channels-last; EMA of G, NaN guard, ...).
+* ``ganforge``: ``ganforge.Trainer`` with the preset's settings as they are (``precision: auto``:
+  bf16 autocast + channels-last on a CUDA device with bf16 or a CPU with native bf16, i.e.
+  AVX512-BF16 or AMX; fp32 elsewhere; EMA of G, NaN guard, ...).
 * ``tutorial_bf16_cl``: the same tutorial loop under bf16 autocast with channels-last
   networks and batches (what precision alone buys, without the Trainer).
 * ``ganforge_fp32``: the Trainer with ``precision="fp32", channels_last=False``: the same
   arithmetic as the baseline, so the ratio shows the Trainer's own overhead (or lack of it).
 
-Reported: per-round images/s of each variant, their medians, and the median over rounds of
-the per-round ratio variant / baseline. A table is printed and JSON written.
+Reported: the CPU's name and speed flags (avx2, avx512f, avx512_bf16, amx_bf16, amx_tile) and what
+``precision: auto`` picks there and why; per-round images/s of each variant, their medians, the
+median over rounds of the per-round ratio variant / baseline, and of ganforge / the faster of the
+two bare loops (the acceptance figure: at least 0.95). A table is printed and JSON written.
 
 Run (from the repository root)::
 

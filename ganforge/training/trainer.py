@@ -64,7 +64,7 @@ class Trainer:
 
     Each step runs the GAN's phases in order (``discriminator`` ``gan.repeats(...)`` times, each on a
     fresh batch, then ``generator`` on the last batch), with one optimizer per phase. Around that:
-    device and precision (bf16 autocast + channels-last where the hardware has it), EMA, LR schedule,
+    device and precision (bf16 autocast where the hardware has it natively; channels-last images), EMA, LR schedule,
     data-parallel training under ``torchrun``, full-state checkpoints (atomic, every
     ``checkpoint_every`` steps, on Ctrl-C and at the end), exact resume, a NaN/Inf guard, scalar logs,
     sample pictures and a progress bar.
