@@ -127,3 +127,15 @@ def test_dist_timeout_default_and_validation():
     for bad in (0, -5):
         with pytest.raises(ConfigError, match="train.dist_timeout must be > 0"):
             resolve({"train": {"dist_timeout": bad}})
+
+
+@pytest.mark.parametrize("name", ["auto", "cuda"])
+def test_cuda_without_an_index_means_the_current_device(monkeypatch, name):
+    """torch.cuda.set_device refuses torch.device("cuda") (no index): a plain `ganforge train` on a GPU
+    machine failed there (seen on an H200 with torch 2.11)."""
+    chosen = []
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "set_device", lambda device: chosen.append(device))
+    assert runtime.resolve_device(name) == torch.device("cuda", 0) and chosen == [torch.device("cuda", 0)]
