@@ -80,7 +80,7 @@ def test_a_run_prints_and_records_its_precision_and_why(tmp_path, flags, capsys,
     assert start["threads"] == torch.get_num_threads()
     line = next(x for x in capsys.readouterr().err.splitlines() if x.startswith("data: "))
     assert line.startswith("data: digits, 1797 images 1x8x8, 10 classes | device cpu, ")
-    assert f"{torch.get_num_threads()} threads" in line and reason in line
+    assert f"{torch.get_num_threads()} thread" in line and reason in line
 
 
 def test_quiet_runs_print_no_start_line(tmp_path, capsys):

@@ -218,7 +218,8 @@ class Trainer:
 
     def describe(self) -> str:
         """One line on what this run trains on and how: the data, device, threads and precision (with why)."""
-        runtime = [f"device {self.device}", f"{torch.get_num_threads()} threads"]
+        threads = torch.get_num_threads()
+        runtime = [f"device {self.device}", f"{threads} thread{'s' if threads != 1 else ''}"]
         if self.memory_format == torch.channels_last:
             runtime.append("channels-last")
         return f"data: {describe_data(self.data)} | {', '.join(runtime)}, {self.precision_reason}"
