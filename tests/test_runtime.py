@@ -10,8 +10,8 @@ import torch
 import torch.distributed as dist
 
 from ganforge.config import ConfigError, resolve
-from ganforge.experiment import train
-from ganforge.training import runtime
+from ganforge.experiment import build_gan, config_from, load_data, train
+from ganforge.training import Trainer, runtime
 from ganforge.training.runtime import choose_precision, cpu_flags, init_distributed
 from conftest import tiny_image_config
 from test_trainer import make_trainer
@@ -139,3 +139,27 @@ def test_cuda_without_an_index_means_the_current_device(monkeypatch, name):
     monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
     monkeypatch.setattr(torch.cuda, "set_device", lambda device: chosen.append(device))
     assert runtime.resolve_device(name) == torch.device("cuda", 0) and chosen == [torch.device("cuda", 0)]
+
+
+def test_the_start_line_leaves_the_training_unchanged(tmp_path):
+    """Describing the data must not draw random numbers: a run with the start line (progress on) trains
+    exactly as one without it (and a resumed run continues bit for bit)."""
+    def run(**train):  # DAGAN: its batches draw each image's partner from the global RNG
+        cfg = tiny_image_config(steps=4, **train)
+        cfg["gan"]["kind"] = "dagan"
+        cfg = config_from(cfg)
+        data = load_data(cfg)
+        torch.manual_seed(0)
+        return Trainer(build_gan(cfg, data.sample_shape), data, cfg.train).fit()
+
+    quiet, loud = run(), run(progress=True)
+    for a, b in zip(quiet.gan.generator.parameters(), loud.gan.generator.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_describe_data_of_encoded_table_rows():
+    from ganforge.gans.tabular import ConditionalRows
+    from ganforge.training.trainer import describe_data
+
+    rows = ConditionalRows(torch.eye(4)[[0, 1, 2, 3, 0]], [(0, 4)])
+    assert describe_data(rows, rows.batch(torch.arange(1))) == "5 encoded rows of 4 values"

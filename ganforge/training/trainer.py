@@ -106,7 +106,9 @@ class Trainer:
         set_deterministic(cfg.deterministic)
         seed_everything(cfg.seed + self.dist.rank)  # distinct noise per process; DDP syncs the weights
 
-        sample = _samples_of(self.data.batch(torch.arange(1)))
+        first = self.data.batch(torch.arange(1))
+        sample = _samples_of(first)
+        self.data_description = describe_data(self.data, first)  # drawn now: fit() must not touch the RNG
         self.images = isinstance(sample, Tensor) and sample.ndim == 4
         self.memory_format = torch.channels_last if (cfg.channels_last and self.images) else torch.contiguous_format
         gan.to(self.device, memory_format=self.memory_format) if self.images else gan.to(self.device)
@@ -222,7 +224,7 @@ class Trainer:
         runtime = [f"device {self.device}", f"{threads} thread{'s' if threads != 1 else ''}"]
         if self.memory_format == torch.channels_last:
             runtime.append("channels-last")
-        return f"data: {describe_data(self.data)} | {', '.join(runtime)}, {self.precision_reason}"
+        return f"data: {self.data_description} | {', '.join(runtime)}, {self.precision_reason}"
 
     def log_scalars(self, step: int, scalars: dict[str, float]) -> None:
         """Record scalars for ``step`` (main process, when there is a run folder)."""
@@ -399,9 +401,10 @@ class Trainer:
         self.log = ScalarLog(run_dir, tensorboard=self.cfg.tensorboard, resume_step=self.step if resumed else None)
 
 
-def describe_data(data: Any) -> str:
-    """``mnist, 5000 images 1x28x28, 10 classes``: a data set's name, size, sample shape and classes."""
-    sample = _samples_of(data.batch(torch.arange(1)))
+def describe_data(data: Any, batch: Any) -> str:
+    """``mnist, 5000 images 1x28x28, 10 classes``: a data set's name, size, sample shape (read from one of
+    its batches) and classes."""
+    sample = _samples_of(next(iter(batch.values()), None) if isinstance(batch, dict) else batch)
     shape = tuple(sample.shape[1:]) if sample is not None else ()
     unit = getattr(data, "unit", "images" if len(shape) == 3 else "points")
     size = "x".join(map(str, shape)) if len(shape) != 1 else f"of {shape[0]} values"
