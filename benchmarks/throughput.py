@@ -14,15 +14,18 @@ so slow drift in the machine's load hits them all alike):
   iteration D(real) -> backward, G(z) -> D(fake.detach()) -> backward, D step, then
   D(fake) with the same fakes -> backward, G step, and the losses' ``.item()`` as the
   tutorial records them.
-* ``ganforge``: ``ganforge.Trainer`` with the preset's settings as they are (on a CPU with
-  native bf16 that means bf16 autocast + channels-last; EMA of G, NaN guard, ...).
+* ``ganforge``: ``ganforge.Trainer`` with the preset's settings as they are (``precision: auto``:
+  bf16 autocast + channels-last on a CUDA device with bf16 or a CPU with native bf16, i.e.
+  AVX512-BF16 or AMX; fp32 elsewhere; EMA of G, NaN guard, ...).
 * ``tutorial_bf16_cl``: the same tutorial loop under bf16 autocast with channels-last
   networks and batches (what precision alone buys, without the Trainer).
 * ``ganforge_fp32``: the Trainer with ``precision="fp32", channels_last=False``: the same
   arithmetic as the baseline, so the ratio shows the Trainer's own overhead (or lack of it).
 
-Reported: per-round images/s of each variant, their medians, and the median over rounds of
-the per-round ratio variant / baseline. A table is printed and JSON written.
+Reported: the CPU's name and speed flags (avx2, avx512f, avx512_bf16, amx_bf16, amx_tile) and what
+``precision: auto`` picks there and why; per-round images/s of each variant, their medians, the
+median over rounds of the per-round ratio variant / baseline, and of ganforge / the faster of the
+two bare loops (the acceptance figure: at least 0.95). A table is printed and JSON written.
 
 Run (from the repository root)::
 
@@ -53,9 +56,7 @@ import torch
 from torch import nn
 
 import ganforge
-from ganforge.training.runtime import cpu_has_fast_bf16
-
-from common import cpu_name  # benchmarks/common.py
+from common import machine as common_machine  # benchmarks/common.py
 
 BASELINE = "tutorial_fp32"
 VARIANTS = ("tutorial_fp32", "ganforge", "tutorial_bf16_cl", "ganforge_fp32")
@@ -182,15 +183,14 @@ def make_runners(device: torch.device, batch_size: int, steps: int, warmup: int
                              device=str(device), progress=False, run_dir=None)
     setup = {"preset": "mnist", "model": cfg.to_dict()["model"], "train": cfg.to_dict()["train"],
              "ganforge_precision": str(probe.dtype).replace("torch.", ""),
+             "ganforge_precision_reason": probe.precision_reason,
              "ganforge_channels_last": probe.memory_format == torch.channels_last,
              "n_params": {k: sum(p.numel() for p in m.parameters()) for k, m in template.networks().items()}}
     return runners, setup
 
 
 def machine(device: torch.device) -> dict:
-    info = {"cpu": cpu_name(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "cpu_native_bf16": cpu_has_fast_bf16(), "torch": torch.__version__,
-            "python": platform.python_version(), "device": str(device), "host": platform.node()}
+    info = {**common_machine(), "device": str(device), "host": platform.node()}
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
     try:
@@ -232,9 +232,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     runners, setup = make_runners(device, batch_size, args.steps, args.warmup)
     info = machine(device)
-    print(f"{info['cpu']} | {info['cores']} cores, {info['torch_threads']} torch threads | torch {info['torch']} | "
+    flags = "?" if info["cpu_flags"] is None else " ".join(info["cpu_flags"]) or "none"
+    print(f"{info['cpu']} (flags: {flags}) | {info['cores']} cores, {info['torch_threads']} torch threads | torch {info['torch']} | "
           f"device {device} | batch {batch_size} | {args.steps} timed steps after {args.warmup} | "
-          f"ganforge: {setup['ganforge_precision']}, channels_last={setup['ganforge_channels_last']} | "
+          f"ganforge: {setup['ganforge_precision_reason']}, channels_last={setup['ganforge_channels_last']} | "
           f"load avg {info.get('load_avg_at_start', ['?'])[0]}", flush=True)
 
     per_round: dict[str, list[float]] = {n: [] for n in names}
@@ -254,12 +255,19 @@ def main(argv: list[str] | None = None) -> dict:
     medians = {n: statistics.median(v) for n, v in per_round.items()}
     median_ratios = {n: statistics.median(v) for n, v in ratios.items()}
 
+    bare = [v for v in ("tutorial_fp32", "tutorial_bf16_cl") if v in names]
+    vs_bare = None
+    if "ganforge" in names:  # the acceptance figure: the Trainer against the faster bare loop, round by round
+        vs_bare = statistics.median(g / max(per_round[v][i] for v in bare) for i, g in enumerate(per_round["ganforge"]))
+
     print()
     print(f"| variant | median img/s | min-max img/s | x {BASELINE} (median of per-round ratios) |")
     print("|---|---:|---:|---:|")
     for n in names:
         v = per_round[n]
         print(f"| {n} | {medians[n]:.0f} | {min(v):.0f}-{max(v):.0f} | {median_ratios[n]:.2f}x |")
+    if vs_bare is not None:
+        print(f"\nganforge / the faster of {' and '.join(bare)} (median of per-round ratios): {vs_bare:.2f}x")
 
     result = {
         "benchmark": "throughput", "what": "training images/s (batch_size x steps), steady state, "
@@ -268,6 +276,7 @@ def main(argv: list[str] | None = None) -> dict:
         "batch_size": batch_size, "steps": args.steps, "warmup": args.warmup, "rounds": args.rounds,
         "clock": args.clock, "baseline": BASELINE, "setup": setup, "images_per_s": per_round, "median_images_per_s": medians,
         "ratio_to_baseline": ratios, "median_ratio_to_baseline": median_ratios,
+        "median_ratio_ganforge_to_faster_bare_loop": vs_bare,
         "run_wall_s": wall_s, "run_cpu_s": cpu_s,
     }
     try:

@@ -86,6 +86,7 @@ class TrainConfig:
     ema: float = 0.0  # decay of the EMA of G's weights; 0 turns it off
     ema_start: int = 0  # copy G's weights into the EMA until this step
     device: str = "auto"  # auto (CUDA when present), cpu, cuda, cuda:1, ...
+    dist_timeout: float = 600.0  # seconds a torchrun rank waits for a stalled one before the job fails
     precision: Literal["auto", "bf16", "fp32"] = "auto"  # auto: bf16 where the hardware has it
     channels_last: bool = True  # for image data
     compile: bool = False  # torch.compile the networks
@@ -145,7 +146,7 @@ CLASS_CONDITIONAL = ("cgan", "acgan", "projection")
 # Keys that may change when a run is resumed: they do not alter the training trajectory.
 RESUMABLE_KEYS = frozenset(
     {"train.steps", "train.log_every", "train.sample_every", "train.checkpoint_every", "train.progress",
-     "train.tensorboard"}
+     "train.tensorboard", "train.dist_timeout"}
     | {f"eval.{f.name}" for f in dataclasses.fields(EvalConfig)}  # evaluation does not alter training
 )
 
@@ -311,6 +312,7 @@ def check(config: Config, warn: bool = True) -> None:
     for i, beta in enumerate(t.betas):
         _require(0 <= beta < 1, f"train.betas[{i}] must be in [0, 1); got {beta}")
     _require(0 <= t.ema < 1, f"train.ema must be in [0, 1) (0 turns it off); got {t.ema}")
+    _require(t.dist_timeout > 0, f"train.dist_timeout must be > 0 (seconds); got {t.dist_timeout}")
     _require(t.ema_start >= 0, f"train.ema_start must be >= 0; got {t.ema_start}")
     _require(g.penalty_weight >= 0, f"gan.penalty_weight must be >= 0; got {g.penalty_weight}")
     _require(0 <= g.label_smoothing < 0.5, f"gan.label_smoothing must be in [0, 0.5); got {g.label_smoothing}")

@@ -177,7 +177,7 @@ def train(config: str | Path | Mapping[str, Any] | Config | None = None, *, out:
 def _new_run_dir(cfg: Config, out: str | Path | None) -> Path:
     """A fresh run folder name, agreed by every process of a distributed job."""
     device = resolve_device(cfg.train.device)
-    dist_info = init_distributed(device)
+    dist_info = init_distributed(device, cfg.train.dist_timeout)
     path, error = None, None
     if dist_info.is_main:
         path = Path(out) if out is not None else Path("runs") / f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}"

@@ -55,6 +55,8 @@ class ConditionalRows:
             default, which shows rare categories more often); ``False``: in proportion to count.
     """
 
+    unit = "encoded rows"  # what the Trainer's start line calls the samples
+
     def __init__(self, data: np.ndarray | Tensor, condition_spans: Sequence[tuple[int, int]],
                  log_frequency: bool = True) -> None:
         self.data = torch.as_tensor(data, dtype=torch.float32).contiguous()

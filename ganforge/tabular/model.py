@@ -29,6 +29,7 @@ from ganforge.data.errors import DataError
 from ganforge.gans.tabular import DISCRETE_MODES, ConditionalRows, ConditionalTabularGAN, condition_frequencies
 from ganforge.nets import unwrap
 from ganforge.nets.tabular import TabularDiscriminator, TabularGenerator
+from ganforge.provenance import provenance
 from ganforge.tabular.progress import TableProgress
 from ganforge.tabular.transformer import TabularTransformer
 from ganforge.training.callbacks import TimeBudget
@@ -303,7 +304,8 @@ class TabularGAN:
             "rows_per_second": round(progress.rows_per_second(trainer.step)),
             "stopped_by": f"interrupted at step {trainer.step}" if interrupted else trainer.stop_reason,
             "device": str(trainer.device),
-            "precision": str(trainer.dtype).replace("torch.", ""), "torch": torch.__version__,
+            "precision": str(trainer.dtype).replace("torch.", ""), "precision_reason": trainer.precision_reason,
+            "threads": torch.get_num_threads(), **provenance(), "torch": torch.__version__,
         }
         self._sample_calls = 0
         if interrupted:

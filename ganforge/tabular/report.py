@@ -56,6 +56,7 @@ import pandas as pd
 
 from ganforge import console
 from ganforge.data.errors import DataError
+from ganforge.provenance import provenance
 
 from .columns import resolve_kinds
 from .report_data import (  # noqa: F401  (the preparation layer; these names stay importable from here)
@@ -486,6 +487,7 @@ def _report(real, synthetic, holdout, target, discrete_columns, seed, column_kin
         "n_rows": {t: int(len(df)) for t, df in tables.items()},
         "columns": kinds,
         "seed": seed,
+        **provenance(),
     }
     if ids:
         result["identifiers"] = identifier_copies(tables, ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 import random
 import warnings
@@ -31,14 +32,17 @@ class Distributed:
         return self.rank == 0
 
 
-def init_distributed(device: torch.device) -> Distributed:
-    """Join the process group that ``torchrun`` describes in the environment (gloo on CPU, NCCL on GPU)."""
+def init_distributed(device: torch.device, timeout: float = 600.0) -> Distributed:
+    """Join the process group that ``torchrun`` describes in the environment (gloo on CPU, NCCL on GPU).
+
+    ``timeout`` (seconds) bounds how long a collective waits for a stalled rank before the job fails.
+    """
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
         return Distributed()
     if not dist.is_initialized():
         backend = "nccl" if device.type == "cuda" else "gloo"
-        dist.init_process_group(backend=backend)
+        dist.init_process_group(backend=backend, timeout=datetime.timedelta(seconds=timeout))
     return Distributed(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
 
 
@@ -61,28 +65,72 @@ def resolve_device(name: str = "auto") -> torch.device:
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise RuntimeError(f"train.device={name} but CUDA is not available on this machine")
+        if device.index is None:  # torch.cuda.set_device refuses a device without an index
+            device = torch.device("cuda", torch.cuda.current_device())
         torch.cuda.set_device(device)
     return device
 
 
-def cpu_has_fast_bf16() -> bool:
-    """Whether this CPU has native bf16 matrix instructions (AVX512-BF16 or AMX)."""
+#: CPU flags (as Linux's /proc/cpuinfo spells them) of instructions that compute bf16 natively. On
+#: other AVX-512 CPUs oneDNN emulates bf16, which is about 2x slower than fp32.
+NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def cpu_flags(path: str = "/proc/cpuinfo") -> frozenset[str] | None:
+    """This CPU's feature flags as Linux lists them in ``path`` (None where there is no such file)."""
     try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
+        with open(path) as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() in ("flags", "Features"):  # x86, ARM
+                    return frozenset(value.split())
+    except OSError:
+        return None
+    return frozenset()
+
+
+def cpu_has_fast_bf16() -> bool:
+    """Whether this CPU has native bf16 matrix instructions (AVX512-BF16 or AMX) that torch can use."""
+    return _cpu_bf16()[0]
+
+
+def _cpu_bf16() -> tuple[bool, str]:
+    """(native bf16 on this CPU, why), from the CPU flags: torch's own check
+    (``torch.ops.mkldnn._is_mkldnn_bf16_supported``) is also true where oneDNN only emulates bf16."""
+    flags = cpu_flags()
+    if flags is None:
+        return False, "native bf16 cannot be detected on this OS (no /proc/cpuinfo)"
+    found = [f for f in NATIVE_BF16_FLAGS if f in flags]
+    if not found:
+        return False, f"this CPU has no native bf16 (no {'/'.join(NATIVE_BF16_FLAGS)} in /proc/cpuinfo)"
+    if not torch.backends.mkldnn.is_available():
+        return False, f"this CPU has {'/'.join(found)} but this torch build has no oneDNN to use it"
+    return True, f"this CPU has native bf16 ({'/'.join(found)} in /proc/cpuinfo)"
+
+
+def choose_precision(precision: str, device: torch.device) -> tuple[torch.dtype, str]:
+    """The dtype to train in and why: ``auto`` is bf16 only where it is native (a CUDA device with bf16,
+    a CPU with AVX512-BF16 or AMX), so it is never slower than fp32; ``bf16`` and ``fp32`` are obeyed."""
+    if device.type == "cuda":
+        native = torch.cuda.is_bf16_supported()
+        why = "CUDA device with bf16 support" if native else "this CUDA device has no bf16 support"
+    elif device.type == "cpu":
+        native, why = _cpu_bf16()
+    else:
+        native, why = False, f"bf16 autocast is not used on {device.type}"
+    if precision == "fp32":
+        return torch.float32, "fp32: as configured"
+    if precision == "bf16":
+        if not native:
+            warnings.warn(f"bf16 was asked for but {why}: it will be slower than fp32", stacklevel=2)
+            return torch.bfloat16, f"bf16: as configured, although {why}: emulated, slower than fp32"
+        return torch.bfloat16, "bf16: as configured"
+    return (torch.bfloat16, f"bf16: {why}") if native else (torch.float32, f"fp32: {why}")
 
 
 def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
-    """``auto`` is bf16 on GPUs and CPUs with native bf16 support, else fp32."""
-    if precision == "fp32":
-        return torch.float32
-    has_bf16 = torch.cuda.is_bf16_supported() if device.type == "cuda" else cpu_has_fast_bf16()
-    if precision == "bf16" and not has_bf16:
-        warnings.warn(f"bf16 was asked for but {device} has no native bf16 support: it will be slow",
-                      stacklevel=2)
-        return torch.bfloat16
-    return torch.bfloat16 if has_bf16 else torch.float32
+    """The dtype of :func:`choose_precision` without the reason."""
+    return choose_precision(precision, device)[0]
 
 
 def autocast(device: torch.device, dtype: torch.dtype) -> ContextManager[Any]:

@@ -22,15 +22,16 @@ from ganforge.config import RESUMABLE_KEYS, ConfigError, TrainConfig, diff, with
 from ganforge.errors import TrainingDiverged
 from ganforge.io import write_json, write_text
 from ganforge.nets import unwrap
+from ganforge.provenance import provenance
 from ganforge.training.batches import Batches
 from ganforge.training.callbacks import Callback, SampleGrid, ScalarLog
 from ganforge.training.checkpoint import load_checkpoint, save_checkpoint
 from ganforge.training.ema import EMA
 from ganforge.training.runtime import (
     autocast,
+    choose_precision,
     init_distributed,
     resolve_device,
-    resolve_precision,
     rng_state,
     seed_everything,
     set_deterministic,
@@ -63,7 +64,7 @@ class Trainer:
 
     Each step runs the GAN's phases in order (``discriminator`` ``gan.repeats(...)`` times, each on a
     fresh batch, then ``generator`` on the last batch), with one optimizer per phase. Around that:
-    device and precision (bf16 autocast + channels-last where the hardware has it), EMA, LR schedule,
+    device and precision (bf16 autocast where the hardware has it natively; channels-last images), EMA, LR schedule,
     data-parallel training under ``torchrun``, full-state checkpoints (atomic, every
     ``checkpoint_every`` steps, on Ctrl-C and at the end), exact resume, a NaN/Inf guard, scalar logs,
     sample pictures and a progress bar.
@@ -100,12 +101,14 @@ class Trainer:
 
         cfg = self.cfg
         self.device = resolve_device(cfg.device)
-        self.dist = init_distributed(self.device)
-        self.dtype = resolve_precision(cfg.precision, self.device)
+        self.dist = init_distributed(self.device, cfg.dist_timeout)
+        self.dtype, self.precision_reason = choose_precision(cfg.precision, self.device)
         set_deterministic(cfg.deterministic)
         seed_everything(cfg.seed + self.dist.rank)  # distinct noise per process; DDP syncs the weights
 
-        sample = _samples_of(self.data.batch(torch.arange(1)))
+        first = self.data.batch(torch.arange(1))
+        sample = _samples_of(first)
+        self.data_description = describe_data(self.data, first)  # drawn now: fit() must not touch the RNG
         self.images = isinstance(sample, Tensor) and sample.ndim == 4
         self.memory_format = torch.channels_last if (cfg.channels_last and self.images) else torch.contiguous_format
         gan.to(self.device, memory_format=self.memory_format) if self.images else gan.to(self.device)
@@ -157,6 +160,8 @@ class Trainer:
         main = self.dist.is_main
         if self.run_dir is not None and main:
             self._start_run_dir(resumed=bool(resume))
+        if main and self.cfg.progress:
+            print(self.describe(), file=sys.stderr, flush=True)
         if self.run_dir is not None and main and self.cfg.nan_policy == "rollback" and not self.checkpoint_path.exists():
             self.save()  # something to roll back to
         for cb in self.callbacks if main else ():
@@ -214,6 +219,14 @@ class Trainer:
     def request_stop(self, reason: str) -> None:
         """Finish training after the current step (saving as at the end), e.g. for early stopping."""
         self.stop_reason = reason
+
+    def describe(self) -> str:
+        """One line on what this run trains on and how: the data, device, threads and precision (with why)."""
+        threads = torch.get_num_threads()
+        runtime = [f"device {self.device}", f"{threads} thread{'s' if threads != 1 else ''}"]
+        if self.memory_format == torch.channels_last:
+            runtime.append("channels-last")
+        return f"data: {self.data_description} | {', '.join(runtime)}, {self.precision_reason}"
 
     def log_scalars(self, step: int, scalars: dict[str, float]) -> None:
         """Record scalars for ``step`` (main process, when there is a run folder)."""
@@ -381,12 +394,27 @@ class Trainer:
         info.setdefault("starts", []).append({
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "step": self.step, "argv": sys.argv,
             "device": str(self.device), "precision": str(self.dtype).replace("torch.", ""),
+            "precision_reason": self.precision_reason, "threads": torch.get_num_threads(),
             "channels_last": self.memory_format == torch.channels_last, "world_size": self.dist.world_size,
-            "seed": self.cfg.seed, "torch": torch.__version__, "python": platform.python_version(),
+            "seed": self.cfg.seed, **provenance(), "torch": torch.__version__, "python": platform.python_version(),
             "host": platform.node(), "gan": self.gan.describe() if hasattr(self.gan, "describe") else None,
         })
         write_json(info_path, info)
         self.log = ScalarLog(run_dir, tensorboard=self.cfg.tensorboard, resume_step=self.step if resumed else None)
+
+
+def describe_data(data: Any, batch: Any) -> str:
+    """``mnist, 5000 images 1x28x28, 10 classes``: a data set's name, size, sample shape (read from one of
+    its batches) and classes."""
+    sample = _samples_of(next(iter(batch.values()), None) if isinstance(batch, dict) else batch)
+    shape = tuple(sample.shape[1:]) if sample is not None else ()
+    unit = getattr(data, "unit", "images" if len(shape) == 3 else "points")
+    size = "x".join(map(str, shape)) if len(shape) != 1 else f"of {shape[0]} values"
+    parts = [f"{len(data)} {unit} {size}".rstrip()]
+    if getattr(data, "labels", None) is not None:
+        parts.append(f"{data.num_classes} classes")
+    name = getattr(data, "name", None)
+    return ", ".join([name, *parts] if name else parts)
 
 
 def _samples_of(batch: Any) -> Tensor | None:
