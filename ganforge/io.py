@@ -3,7 +3,8 @@
 Nothing here deletes or replaces what ganforge did not write: a file is replaced only by
 :func:`atomic_write` (whose caller chose the path), a folder only when it is recognisably one that
 ganforge wrote (its manifest names the same format), and the hidden temporaries that are cleaned
-up carry the id of a process that has died.
+up carry the id of a process that has died. :func:`check_output` is every command's rule for its
+``--out``: replace only ganforge's own outputs, or with ``--overwrite``; never an input.
 """
 
 from __future__ import annotations
