@@ -48,13 +48,15 @@ def _train(args: argparse.Namespace) -> int:
 
 def _sample(args: argparse.Namespace) -> int:
     from ganforge.experiment import load_run
-    from ganforge.samples import parse_labels, write_samples
+    from ganforge.samples import check_samples_output, parse_labels, write_samples
 
+    check_samples_output(args.out, overwrite=args.overwrite, inputs=[args.run])  # before loading anything
     gan, _ = load_run(args.run, checkpoint=args.checkpoint)
     labels = parse_labels(args.labels, getattr(gan, "num_classes", None))
     if args.out == "-":
         console.output_on_stdout()
-    where = write_samples(gan, args.n, args.out, labels=labels, seed=args.seed, averaged=not args.no_ema)
+    where = write_samples(gan, args.n, args.out, labels=labels, seed=args.seed, averaged=not args.no_ema,
+                          overwrite=args.overwrite)
     console.info(f"wrote {args.n} samples to {where}")
     return 0
 
@@ -88,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--out", required=True, help="a folder (PNG files / samples.npy), a .npz file, or - for points "
                                                 "(1-D/2-D runs) as CSV on standard output")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing --out that ganforge did not write (in a folder: the files of the same "
+                        "names); without it only an earlier `ganforge sample` output is replaced")
     p.add_argument("--checkpoint", default="last", help="checkpoint name in RUN/checkpoints (default last)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA")

@@ -3,7 +3,8 @@
 Nothing here deletes or replaces what ganforge did not write: a file is replaced only by
 :func:`atomic_write` (whose caller chose the path), a folder only when it is recognisably one that
 ganforge wrote (its manifest names the same format), and the hidden temporaries that are cleaned
-up carry the id of a process that has died.
+up carry the id of a process that has died. :func:`check_output` is every command's rule for its
+``--out``: replace only ganforge's own outputs, or with ``--overwrite``; never an input.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import torch
@@ -139,6 +140,40 @@ def write_text(path: str | Path, text: str, *, cleanup: bool = False) -> Path:
 
 def write_json(path: str | Path, obj: Any) -> Path:
     return write_text(path, json.dumps(obj, indent=2, default=str) + "\n")
+
+
+# -- outputs -----------------------------------------------------------------------------------
+def check_output(path: str | Path, *, overwrite: bool | None = False, own: Callable[[Path], bool] | None = None,
+                 inputs: Iterable[str | os.PathLike | None] = (), folder: bool = False,
+                 what: str = "an output") -> Path:
+    """Raise :class:`OutputError` unless a command may write its output ``path``; return it as a Path.
+
+    The one rule of every ``--out``: an output that is also one of the command's ``inputs`` is always
+    refused; a missing path (or, for a ``folder``, an empty folder) is written; an existing one is
+    replaced only when ``own(path)`` recognises it as ganforge's own output, or with ``overwrite``
+    (the user's ``--overwrite``; None: the command has no such flag). ``what`` names the kind of
+    output in the message.
+    """
+    path = Path(path).expanduser()
+    for source in inputs:
+        if source is not None and _same_file(path, Path(source).expanduser()):
+            raise OutputError(f"{path} is also an input of this command; write the output to another path")
+    if not path.exists() and not path.is_symlink():
+        return path
+    if path.is_dir() != folder:
+        raise OutputError(f"{path} exists and is {'not ' if folder else ''}a folder; choose another path")
+    if (folder and not any(path.iterdir())) or overwrite or (own is not None and own(path)):
+        return path
+    way_out = "pass --overwrite to replace it, or choose another path" if overwrite is not None else \
+        "choose another path or remove it yourself"
+    raise OutputError(f"{path} already exists and is not recognisably {what} ganforge wrote; {way_out}")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
 
 
 # -- folders -----------------------------------------------------------------------------------

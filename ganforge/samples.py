@@ -5,6 +5,10 @@ file (``images`` uint8 (N, C, H, W) or ``data`` float32, plus ``labels``), or CS
 output (``-``; vectors only). A class-conditional GAN's labels are stored with the samples: the
 ``labels`` array of the ``.npz``, or ``labels.csv`` (``file,label``) in a PNG folder. Every file is
 written atomically; the ``.npz`` and ``.npy`` are streamed into their temporary file chunk by chunk.
+
+An existing output is replaced only when it is recognisably one that ``ganforge sample`` wrote (a
+folder with ``samples.json``, a ``.npz`` whose zip comment says so) or with ``overwrite``; rewriting
+such a folder removes the samples of the previous write that the new one does not replace.
 """
 
 from __future__ import annotations
@@ -15,19 +19,59 @@ import math
 import sys
 import zipfile
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator, Sequence
 
 import numpy as np
 import torch
 
 from ganforge import console
 from ganforge.errors import ConfigError
-from ganforge.io import atomic_write, save_picture, to_uint8
+from ganforge.io import atomic_write, check_output, read_manifest, save_picture, to_uint8, write_json
 
-__all__ = ["CHUNK", "parse_labels", "write_samples"]
+__all__ = ["CHUNK", "check_samples_output", "parse_labels", "write_samples"]
 
 CHUNK = 1024  # samples generated at a time
 _PREVIEW = 4096  # points drawn in a vector run's overview picture
+MANIFEST, FORMAT = "samples.json", "ganforge-samples"  # marks a samples folder as ganforge's
+_NPZ_COMMENT = b"ganforge samples"  # the zip comment of a .npz that ganforge sample wrote
+_FIXED_FILES = ("overview.png", "labels.csv", "samples.npy")  # besides sample_NNNNN.png
+
+
+def check_samples_output(out: str, *, overwrite: bool = False, inputs: Sequence[Any] = ()) -> Path | None:
+    """Raise :class:`~ganforge.errors.OutputError` unless ``out`` may be written (see the module's rule)."""
+    if out == "-":
+        return None
+    path = Path(out)
+    if path.suffix and path.suffix != ".npz":
+        raise ConfigError(f"--out must be a folder, a .npz file or - (points as CSV); got {out}")
+    if path.suffix == ".npz":
+        return check_output(path, overwrite=overwrite, own=_own_npz, inputs=inputs,
+                            what="samples")
+    return check_output(path, overwrite=overwrite, own=lambda p: _own_folder(p) is not None, inputs=inputs,
+                        folder=True, what="a samples folder")
+
+
+def _own_npz(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return zf.comment == _NPZ_COMMENT
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _own_folder(path: Path) -> dict[str, Any] | None:
+    """The manifest of a samples folder ganforge wrote, else None."""
+    data = read_manifest(path, MANIFEST)
+    return data if data is not None and data.get("format") == FORMAT else None
+
+
+def _folder_files(manifest: dict[str, Any]) -> set[str]:
+    """The files a samples folder's manifest says ganforge wrote (only names it makes; nothing else)."""
+    n, width = manifest.get("n"), manifest.get("width")
+    names = {name for name in manifest.get("files") or () if name in _FIXED_FILES}
+    if isinstance(n, int) and isinstance(width, int) and 0 < width <= 12:
+        names.update(f"sample_{i:0{width}d}.png" for i in range(n))
+    return names
 
 
 def parse_labels(text: str | None, num_classes: int | None) -> list[int] | None:
@@ -97,18 +141,18 @@ def _as_array(x: torch.Tensor) -> np.ndarray:
 
 
 def write_samples(gan: Any, n: int, out: str, *, labels: list[int] | None = None, seed: int = 0,
-                  averaged: bool = True, chunk: int | None = None) -> str:
+                  averaged: bool = True, chunk: int | None = None, overwrite: bool = False) -> str:
     """Write ``n`` samples of ``gan`` to ``out`` (a folder, a ``.npz`` file or ``-``); returns where they went.
 
     ``labels`` (see :func:`parse_labels`) picks the classes of a class-conditional GAN; ``chunk`` samples
-    (default :data:`CHUNK`) are generated at a time.
+    (default :data:`CHUNK`) are generated at a time. An existing ``out`` that ganforge did not write
+    is refused unless ``overwrite`` (which replaces the files of the same names in a folder).
     """
     chunk = chunk or CHUNK
     if n < 1:
         raise ConfigError(f"-n must be >= 1; got {n}")
+    check_samples_output(out, overwrite=overwrite)
     path = Path(out)
-    if out != "-" and path.suffix and path.suffix != ".npz":
-        raise ConfigError(f"--out must be a folder, a .npz file or - (points as CSV); got {out}")
     num_classes = getattr(gan, "num_classes", None)
     label_of = None if num_classes is None else (
         lambda start, stop: _chunk_labels(labels, start, stop, n, num_classes))
@@ -125,7 +169,17 @@ def write_samples(gan: Any, n: int, out: str, *, labels: list[int] | None = None
         atomic_write(path, lambda f: _write_npz(f, chunks, n, first, label_of, chunk))
         return str(path)
     path.mkdir(parents=True, exist_ok=True)
-    if first.ndim == 4:
+    images = first.ndim == 4
+    fixed = ["overview.png", "labels.csv"] if images and label_of is not None else \
+        ["overview.png"] if images or first.shape[1] <= 2 else []
+    manifest = {"format": FORMAT, "n": n if images else 0, "width": _width(n), "files": fixed + ([] if images else
+                                                                                                   ["samples.npy"])}
+    previous = _own_folder(path)
+    if previous is not None:  # the samples of the previous write that this one does not replace
+        for name in sorted(_folder_files(previous) - _folder_files(manifest)):
+            (path / name).unlink(missing_ok=True)
+    write_json(path / MANIFEST, {**manifest, "complete": False})  # marks the folder as ganforge's from the start
+    if images:
         save_picture(path / "overview.png", first[:64])
         if label_of is None:
             _write_pngs(path, chunks, n, None, None)
@@ -135,7 +189,12 @@ def write_samples(gan: Any, n: int, out: str, *, labels: list[int] | None = None
         atomic_write(path / "samples.npy", lambda f: _write_npy(f, chunks, (n, *first.shape[1:])))
         if first.shape[1] <= 2:
             save_picture(path / "overview.png", first[:_PREVIEW])
+    write_json(path / MANIFEST, {**manifest, "complete": True})
     return str(path)
+
+
+def _width(n: int) -> int:
+    return max(5, len(str(n - 1)))
 
 
 def _write_csv(f: IO[str], chunks: Chunks, dim: int) -> None:
@@ -157,6 +216,7 @@ def _write_npz(f: IO[bytes], chunks: Chunks, n: int, first: torch.Tensor, label_
     """The samples (and labels) as members of a compressed zip, laid out as ``np.savez_compressed`` does."""
     sample = _as_array(first[:1])
     with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        zf.comment = _NPZ_COMMENT  # recognised by check_samples_output: a later write may replace this file
         with zf.open("images.npy" if first.ndim == 4 else "data.npy", "w", force_zip64=True) as member:
             _npy_header(member, (n, *sample.shape[1:]), sample.dtype)
             for _, x in chunks:
@@ -172,7 +232,7 @@ def _write_pngs(folder: Path, chunks: Chunks, n: int, label_of: Labeller | None,
     """One PNG per image; with labels, a ``file,label`` row each in ``table`` (labels.csv)."""
     from PIL import Image
 
-    width = max(5, len(str(n - 1)))
+    width = _width(n)
     writer = csv.writer(table, lineterminator="\n") if table is not None else None
     if writer is not None:
         writer.writerow(["file", "label"])

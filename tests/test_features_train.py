@@ -94,5 +94,5 @@ def test_features_train_command_end_to_end(tmp_path, capsys):
                  "--size", "16", "--self-supervised"]) == 0
     (tmp_path / "mine.pt").write_text("precious")
     assert main(["features", "train", str(tmp_path / "stripes.npz"), "--out", str(tmp_path / "mine.pt")]) == 2
-    assert "not an extractor ganforge wrote" in capsys.readouterr().err
+    assert "not recognisably an extractor ganforge wrote" in capsys.readouterr().err
     assert (tmp_path / "mine.pt").read_text() == "precious"

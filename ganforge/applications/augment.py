@@ -39,7 +39,7 @@ import torch
 from ganforge.applications import METHODS
 from ganforge.config import CLASS_CONDITIONAL, ConfigError
 from ganforge.data import BUILTIN_DATASETS, DataError, find_images, load_dataset, read_label_file
-from ganforge.io import atomic_folder
+from ganforge.io import atomic_folder, check_output
 from ganforge.nets import DCGAN_SIZES, unwrap
 
 __all__ = ["LabelledImages", "METHODS", "augment", "load_labelled", "plan_additions",
@@ -360,8 +360,8 @@ def augment_table(source: str | os.PathLike, out: str | os.PathLike, *, target: 
     if not target:
         raise ConfigError("--target COLUMN is needed for a table: the class column to re-balance")
     out = Path(out).expanduser()
-    if out.exists():
-        raise ConfigError(f"{out} already exists; choose a new --out")
+    for path in (out, Path(f"{out}.manifest.json")):  # never replaced (a table's provenance is unreadable)
+        check_output(path, overwrite=None, inputs=[source])
     df = read_table(source, **(read_options or {}))
     if target not in df.columns:
         raise DataError(f"{source}: no column {target!r}; columns: {', '.join(map(str, df.columns))}")

@@ -26,13 +26,13 @@ import json
 import math
 import time
 from pathlib import Path
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganforge.errors import ConfigError, DataError, OutputError
+from ganforge.errors import ConfigError, DataError
 
 __all__ = ["OwnCNN", "augment_views", "check_output", "nt_xent", "save_extractor", "train_extractor"]
 
@@ -201,25 +201,27 @@ def _recalibrate_batch_norm(model: OwnCNN, images: Tensor, n: int = 2000) -> Non
         model(_batch(chunk, torch.arange(len(chunk))))
 
 
-def save_extractor(model: OwnCNN, meta: dict[str, Any], path: str | Path) -> Path:
-    """Write ``model`` as TorchScript with ``meta`` (atomically). A file ganforge did not write is refused."""
+def save_extractor(model: OwnCNN, meta: dict[str, Any], path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write ``model`` as TorchScript with ``meta`` (atomically). A file ganforge did not write is refused
+    unless ``overwrite``."""
     from ganforge import __version__
     from ganforge.features import METADATA_FILE
     from ganforge.io import atomic_write
 
-    path = check_output(path)
+    path = check_output(path, overwrite=overwrite)
     scripted = torch.jit.script(model.cpu().eval())
     extra = {METADATA_FILE: json.dumps({**meta, "ganforge_version": __version__}, sort_keys=True)}
     atomic_write(path, lambda f: torch.jit.save(scripted, f, _extra_files=extra))
     return path
 
 
-def check_output(path: str | Path) -> Path:
-    """``path`` as a Path; OutputError when it exists and is not an extractor ganforge wrote (never overwritten)."""
-    path = Path(path)
-    if path.exists() and not _is_own_extractor(path):
-        raise OutputError(f"{path} exists and is not an extractor ganforge wrote; choose another --out")
-    return path
+def check_output(path: str | Path, *, overwrite: bool = False, inputs: Sequence[Any] = ()) -> Path:
+    """``path`` as a Path; OutputError when it exists and is not an extractor ganforge wrote (unless ``overwrite``),
+    or is one of the ``inputs``."""
+    from ganforge import io
+
+    return io.check_output(path, overwrite=overwrite, own=_is_own_extractor, inputs=inputs,
+                           what="an extractor")
 
 
 def _is_own_extractor(path: Path) -> bool:

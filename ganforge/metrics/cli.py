@@ -5,7 +5,7 @@
     ganforge evaluate --real A --fake B [--metrics ...] [--features ...] [--resize] [--out results.jsonl]
 
 It prints a table and appends the results as JSON lines (to ``RUN/evaluation.jsonl`` for a run,
-and to ``--out`` when given). Every check runs before anything is written, so a bad argument
+and to ``--out`` when given: a new file, or one of JSON-lines results). Every check runs before anything is written, so a bad argument
 never touches earlier results. Sample counts below a metric's minimum are refused, counts below a
 sensible size are warned about; sets of different image shapes are refused unless ``--resize``.
 """
@@ -83,6 +83,11 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise ConfigError(f"--batch-size must be >= 1; got {args.batch_size}")
     if args.reference_n is not None and args.reference_n < 2:
         raise ConfigError(f"--reference-n must be >= 2; got {args.reference_n}")
+    if args.out not in (None, "-"):  # appended to: only a results file (JSON lines) ganforge wrote, or a new one
+        from ganforge.io import check_output
+
+        check_output(args.out, overwrite=None, own=_is_results_file, inputs=[args.run, args.real, args.fake],
+                     what="a file of results (JSON lines)")
     metrics = parse_metrics(args.metrics)
     try:
         device = resolve_device(args.device)
@@ -124,6 +129,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     written = [str(p) for p in (where, None if to_stdout else args.out) if p]
     console.info(f"{time.perf_counter() - t0:.1f} s" + (f"; results appended to {', '.join(written)}" if written else ""))
     return 0
+
+
+def _is_results_file(path: Path) -> bool:
+    """Whether ``path`` holds results as JSON lines (its first line a record with ``values``), or nothing."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            first = f.readline()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not first:  # an empty file
+        return True
+    try:
+        record = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and "values" in record
 
 
 def _fmt(v: Any) -> str:

@@ -28,6 +28,8 @@ def add_commands(sub: Any) -> None:
     t.add_argument("--labels", default=None, metavar="FILE", help="label file for the images (else the data's own)")
     t.add_argument("--self-supervised", action="store_true", help="ignore the labels: train a contrastive extractor")
     t.add_argument("--out", default="extractor.pt", help="TorchScript file to write (default extractor.pt)")
+    t.add_argument("--overwrite", action="store_true", help="replace --out even if it is not an extractor ganforge "
+                                                            "wrote")
     t.add_argument("--steps", type=int, default=400, help="training steps (default 400)")
     t.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS",
                    help="stop after this many seconds even if steps remain (default 60)")
@@ -45,7 +47,7 @@ def _train(args: argparse.Namespace) -> int:
 
     if args.size < 8 or args.size % 8:
         raise ConfigError(f"--size must be a multiple of 8; got {args.size}")
-    check_output(args.out)  # before the training, not after it
+    check_output(args.out, overwrite=args.overwrite, inputs=[args.data, args.labels])  # before the training
     ds = load_dataset(args.data, labels=args.labels, image_size=args.image_size, seed=args.seed)
     labels = None if args.self_supervised else ds.labels
     kind = f"a classifier of {int(labels.max()) + 1} classes" if labels is not None else "a self-supervised extractor"
@@ -53,7 +55,7 @@ def _train(args: argparse.Namespace) -> int:
           f"(at most {args.steps} steps or {args.time_budget:g} s)")
     model, meta = train_extractor(ds.data, labels, steps=args.steps, time_budget=args.time_budget,
                                   batch_size=args.batch_size, size=args.size, seed=args.seed, source=str(args.data))
-    path = save_extractor(model, meta, args.out)
+    path = save_extractor(model, meta, args.out, overwrite=args.overwrite)
     held_out = f"; accuracy {meta['val_accuracy']:.3f} on {meta['val_n']} held-out images" if "val_accuracy" in meta \
         else ""
     print(f"wrote {path} ({meta['kind']}, {meta['feature_dim']}-d features{held_out}); "

@@ -142,6 +142,10 @@ def _sample(args: argparse.Namespace) -> int:
 
     if args.n < 1:
         raise ConfigError(f"-n must be >= 1; got {args.n}")
+    if args.out != "-":
+        from ganforge.io import check_output
+
+        check_output(args.out, overwrite=args.overwrite, inputs=[args.model])  # a table's provenance is unreadable
     model = TabularGAN.load(args.model)
     conditions: dict[str, Any] = {}
     columns = [c.name for c in model.transformer_.columns]
@@ -197,6 +201,7 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("-n", type=int, required=True, help="number of rows")
     p.add_argument("--out", required=True, help="output table: .csv (optionally .gz) or .parquet; - for CSV on "
                                                 "standard output")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.add_argument("--condition", action="append", default=[], metavar="COLUMN=VALUE",
                    help="every row gets this value of a discrete column (repeatable); split at the last '=', "
                         "or JSON: '{\"a=b\": \"x\"}'")
@@ -210,9 +215,30 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from ganforge.io import check_output
     from ganforge.tabular.report import _report_command
 
+    check_output(args.out, overwrite=True, folder=True)  # a folder: only its two files are checked
+    inputs = [args.real, args.synthetic, args.holdout]
+    for name, own in (("report.json", _own_report_json), ("report.html", _own_report_html)):
+        check_output(Path(args.out) / name, overwrite=args.overwrite, inputs=inputs, own=own, what="a report")
     return _report_command(args)
+
+
+def _own_report_json(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"n_rows", "columns", "fidelity"} <= data.keys()
+
+
+def _own_report_html(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return "<title>ganforge tabular report</title>" in f.read(200)
+    except OSError:
+        return False
 
 
 def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
@@ -230,6 +256,8 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, metavar="DIR",
                    help="the model folder that made the synthetic table (named on the page, with its seed)")
     p.add_argument("--out", default=".", metavar="DIR", help="folder for report.json and report.html (default .)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace report.json / report.html even if they are not reports ganforge wrote")
     from ganforge.tabular.read_options import add_read_arguments
 
     add_read_arguments(p)

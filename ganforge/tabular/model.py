@@ -212,6 +212,8 @@ class TabularGAN:
             positive_int(name, getattr(self, name))
         if self.batch_size % self.pack:
             raise ConfigError(f"batch_size ({self.batch_size}) must be a multiple of pack ({self.pack})")
+        if self.batch_size < 2:
+            raise ConfigError("batch_size must be at least 2 (the generator's batch normalisation needs two rows)")
         parse_duration(self.time_budget)
         if self.discrete not in DISCRETE_MODES:
             raise ConfigError(f"discrete must be one of {', '.join(map(repr, DISCRETE_MODES))}; got {self.discrete!r}")
@@ -263,9 +265,10 @@ class TabularGAN:
             print(transformer.describe(), flush=True)
 
         n = len(data)
-        batch_size = self.batch_size if n >= self.batch_size else max(self.pack, n // self.pack * self.pack)
-        if n < batch_size:
-            raise DataError(f"the table has {n} rows; at least pack={self.pack} are needed to train")
+        need = max(2, self.pack)  # batch normalisation needs two rows a batch; packing, pack rows
+        if n < need:
+            raise DataError(f"the table has {n} row{'s' if n != 1 else ''}; at least {need} are needed to train")
+        batch_size = self.batch_size if n >= self.batch_size else n // self.pack * self.pack
         steps_per_epoch = max(n // batch_size, 1)
         epochs = self.epochs if self.epochs is not None else (None if budget is not None else DEFAULT_EPOCHS)
         steps = epochs * steps_per_epoch if epochs is not None else 10**9

@@ -487,6 +487,7 @@ class TabularTransformer:
                     f"(the column has {spec.n_unique} distinct values; max_categories={self.max_categories} "
                     "keeps the most frequent); it cannot be conditioned on")
         shown = ", ".join(repr(c) for c in spec.categories[:10]) + (", ..." if len(spec.categories) > 10 else "")
+        shown = shown or "none"
         rare = (f" (or seen fewer than min_category_count={spec.min_count} times: such values are pooled as "
                 "'other' and not stored)") if spec.n_rare else ""
         raise ValueError(f"value {value!r} was never seen in column {column!r} during fit{rare}; known values: {shown}")
