@@ -193,3 +193,4 @@ def _load_weights(gan: GAN, state: dict[str, Any]) -> None:
         averaged[name].load_state_dict(weights)
     if averaged:
         gan.use_averaged(averaged)
+    gan.load_extra_state(state.get("extra", {}))
