@@ -54,9 +54,10 @@ class ModelConfig:
 class GANConfig:
     """The adversarial objective and its stabilisers."""
 
-    # gan: unconditional; cgan (label concatenated), acgan (auxiliary classifier), projection: G(z, label),
-    # trained on labelled data; dagan: G(image, z) makes variations of an image (pairs of one class).
-    kind: Literal["gan", "cgan", "acgan", "projection", "dagan"] = "gan"
+    # the GAN type, a name of ganforge.registry.GAN_TYPES: gan (unconditional); cgan (label concatenated),
+    # acgan (auxiliary classifier), projection: G(z, label), trained on labelled data; dagan: G(image, z)
+    # makes variations of an image (pairs of one class); or a type a plug-in registered
+    kind: str = "gan"
     num_classes: Optional[int] = None  # cgan/acgan/projection; None: the largest label in the data + 1
     aux_weight: float = 1.0  # acgan: weight of the auxiliary classification loss
     aux_fake: bool = False  # acgan: D's classifier also learns from fakes (Odena et al.; see ganforge.gans.ACGAN)
@@ -131,17 +132,19 @@ class Config:
     gan: GANConfig = field(default_factory=GANConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    #: the GAN type's own section (``GANType.section``), under the type's name: ``{name: dataclass}``
+    sections: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain nested dict (tuples as lists), as written to ``config.yaml``."""
-        return _plain(dataclasses.asdict(self))
+        """Plain nested dict (tuples as lists), as written to ``config.yaml``; a type's section is a
+        top-level key named after the type."""
+        out = _plain(dataclasses.asdict(self))
+        out.update(out.pop("sections"))
+        return out
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
-
-#: gan.kind values that generate from a class label (they need labelled data).
-CLASS_CONDITIONAL = ("cgan", "acgan", "projection")
 
 # Keys that may change when a run is resumed: they do not alter the training trajectory.
 RESUMABLE_KEYS = frozenset(
@@ -212,7 +215,17 @@ def resolve(*overrides: Mapping[str, Any], warn: bool = True) -> Config:
     merged: dict[str, Any] = {}
     for override in overrides:
         merged = merge(merged, override or {})
-    config = _build(Config, merged, "")
+    sections = {}
+    kind = merged.get("gan", {}).get("kind", GANConfig.kind) if isinstance(merged.get("gan"), Mapping) else None
+    if isinstance(kind, str) and "sections" not in merged:
+        from ganforge.registry import GAN_TYPES
+
+        section = GAN_TYPES.get(kind).section  # an unknown type: the registry's did-you-mean error
+        if section is not None:
+            merged = dict(merged)
+            sections[kind] = _build(section, merged.pop(kind, {}), f"{kind}.")
+    config = _build(Config, {k: v for k, v in merged.items()}, "")
+    config.sections = sections
     check(config, warn=warn)
     return config
 
@@ -221,7 +234,7 @@ def _build(cls: type, values: Mapping[str, Any], prefix: str) -> Any:
     if not isinstance(values, Mapping):
         raise ConfigError(f"{prefix.rstrip('.') or 'config'} must be a mapping, got {values!r}")
     hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
+    names = [f.name for f in dataclasses.fields(cls) if f.name != "sections"]
     kwargs = {}
     for key, value in values.items():
         if key not in names:
@@ -326,21 +339,12 @@ def check(config: Config, warn: bool = True) -> None:
         for item in (s.strip() for s in g.augment.split(",")):
             _require(item in AUGMENTATIONS,
                      f"gan.augment: unknown augmentation {item!r}; choose from {', '.join(AUGMENTATIONS)}")
-    if g.kind != "gan":
-        _require(m.arch == "dcgan", f"gan.kind={g.kind} builds DCGAN-style networks: set model.arch=dcgan "
-                                    f"(got {m.arch})")
-        _require(g.pack == 1, f"gan.pack applies to gan.kind=gan only (packing would mix classes or pairs); "
-                              f"got gan.pack={g.pack} with gan.kind={g.kind}")
-    _require(g.num_classes is None or g.kind in CLASS_CONDITIONAL,
-             f"gan.num_classes applies to gan.kind {', '.join(CLASS_CONDITIONAL)}; got gan.kind={g.kind}")
-    _require(g.num_classes is None or g.num_classes >= 2, f"gan.num_classes must be >= 2; got {g.num_classes}")
+    from ganforge.registry import GAN_TYPES
+
+    gan_type = GAN_TYPES.get(g.kind)  # an unknown type: the registry's did-you-mean error
     _require(g.aux_weight >= 0, f"gan.aux_weight must be >= 0; got {g.aux_weight}")
     _require(g.mode_seeking >= 0, f"gan.mode_seeking must be >= 0; got {g.mode_seeking}")
-    _require(not (g.kind == "dagan" and g.mode_seeking),
-             "gan.mode_seeking does not apply to gan.kind=dagan (it pairs fakes of one class label; DAGAN "
-             "conditions on images)")
-    _require(not (g.kind == "dagan" and g.augment),
-             "gan.augment does not apply to gan.kind=dagan (its discriminator judges pairs of images)")
+    gan_type.check(config, warn)  # the type's own rules (ganforge/gans/types.py for the built-in ones)
     lipschitz = g.penalty == "gradient_penalty" or m.spectral_norm
     _require(g.loss != "wasserstein" or lipschitz,
              "gan.loss=wasserstein needs a Lipschitz constraint on D: set gan.penalty=gradient_penalty "
@@ -355,12 +359,6 @@ def check(config: Config, warn: bool = True) -> None:
     if g.penalty == "gradient_penalty" and (m.d_norm or ("batch" if m.arch == "dcgan" else "none")) == "batch":
         warnings.warn("gan.penalty=gradient_penalty with batch norm in D: the per-sample penalty assumes "
                       "samples are judged independently; set model.d_norm=instance or none", ConfigWarning,
-                      stacklevel=3)
-    if g.kind != "acgan" and g.aux_fake:
-        warnings.warn(f"gan.aux_fake is set but gan.kind={g.kind}: it applies to acgan only", ConfigWarning,
-                      stacklevel=3)
-    if g.kind != "acgan" and g.aux_weight != GANConfig.aux_weight:
-        warnings.warn(f"gan.aux_weight is set but gan.kind={g.kind}: it applies to acgan only", ConfigWarning,
                       stacklevel=3)
     if g.penalty == "none" and g.penalty_weight != GANConfig.penalty_weight:
         warnings.warn("gan.penalty_weight is set but gan.penalty=none: it has no effect", ConfigWarning,

@@ -14,15 +14,11 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
-from ganforge.config import CLASS_CONDITIONAL, Config, ConfigError, load_yaml, resolve
-from ganforge.data import DataError, Dataset, load_dataset
+from ganforge.config import Config, ConfigError, load_yaml, resolve
+from ganforge.data import Dataset, load_dataset
 from ganforge.gans import GAN
-from ganforge.gans.conditional import ACGAN, ConditionalGAN
-from ganforge.gans.dagan import DAGAN
-from ganforge.nets import build_networks
-from ganforge.nets.conditional import build_conditional_networks
-from ganforge.nets.dagan import build_dagan_networks
 from ganforge.presets import DEFAULT_PRESET, PRESETS, get_preset
+from ganforge.registry import GAN_TYPES
 from ganforge.training import Callback, Evaluate, Trainer, load_checkpoint
 from ganforge.training.runtime import init_distributed, resolve_device, seed_everything
 
@@ -46,70 +42,31 @@ def config_from(source: str | Path | Mapping[str, Any] | Config | None = None,
 
 
 def load_data(config: Config) -> Dataset:
-    """The training data set named by ``config.data``, as the GAN kind needs it (labels, pairs)."""
-    d, kind = config.data, config.gan.kind
+    """The training data set named by ``config.data``, in the view its GAN type trains on (labels, pairs)."""
+    d = config.data
     ds = load_dataset(d.source, image_size=d.image_size, channels=d.channels, n=d.n, seed=config.train.seed,
                       labels=d.labels)
-    if kind == "gan":
-        return ds
-    if ds.kind != "image":
-        raise ConfigError(f"gan.kind={kind} needs images; data set {ds.name!r} holds vectors of shape {ds.sample_shape}")
-    try:
-        return ds.with_labels(pairs=kind == "dagan")
-    except DataError as exc:
-        raise ConfigError(f"gan.kind={kind}: {exc}") from None
+    return GAN_TYPES.get(config.gan.kind).data_view(config, ds)
 
 
-#: gan.kind -> (GAN class, how its discriminator uses the label); the one place kinds map to classes.
-GAN_KINDS: dict[str, tuple[type[GAN], str | None]] = {
-    "gan": (GAN, None),
-    "cgan": (ConditionalGAN, "concat"),
-    "acgan": (ACGAN, "auxiliary"),
-    "projection": (ConditionalGAN, "projection"),
-    "dagan": (DAGAN, None),
-}
+def gan_metadata(config: Config, dataset: Dataset) -> dict[str, Any]:
+    """What the checkpoint stores so that :func:`build_gan` makes the same GAN again (the sample shape,
+    a conditional type's number of classes, ...), as the GAN type says."""
+    return GAN_TYPES.get(config.gan.kind).metadata(config, dataset)
 
 
-def num_classes_of(config: Config, dataset: Dataset) -> int | None:
-    """The number of classes a class-conditional GAN of ``config`` needs for ``dataset`` (else None)."""
-    if config.gan.kind not in CLASS_CONDITIONAL:
-        return None
-    found = dataset.num_classes
-    wanted = config.gan.num_classes
-    if wanted is not None and wanted < found:
-        raise ConfigError(f"gan.num_classes={wanted} but data set {dataset.name!r} has labels up to {found - 1}")
-    return wanted or found
+def build_gan(config: Config, sample_shape: Sequence[int] | Mapping[str, Any],
+              num_classes: int | None = None) -> GAN:
+    """The GAN (networks included) that ``config`` describes, built by its registered type.
 
-
-def build_gan(config: Config, sample_shape: Sequence[int], num_classes: int | None = None) -> GAN:
-    """The GAN (networks included) that ``config`` describes, for samples of ``sample_shape``.
-
-    Class-conditional kinds need ``num_classes`` (see :func:`num_classes_of`).
+    ``sample_shape`` is the metadata of :func:`gan_metadata`, or (as before) the shape of one sample,
+    with ``num_classes`` for a class-conditional type.
     """
-    m, g = config.model, config.gan
-    if g.augment and len(sample_shape) != 3:
-        raise ConfigError(f"gan.augment ({g.augment}) applies to images; data samples have shape {tuple(sample_shape)}")
-    gan_class, conditioning = GAN_KINDS[g.kind]
-    nets = dict(data_shape=tuple(sample_shape), latent_dim=m.latent_dim, width=m.width, g_norm=m.g_norm,
-                d_norm=m.d_norm, spectral_norm=m.spectral_norm, g_spectral_norm=m.g_spectral_norm,
-                minibatch_std=m.minibatch_std)
-    options = dict(loss=g.loss, penalty=g.penalty, penalty_weight=g.penalty_weight, n_critic=g.n_critic,
-                   label_smoothing=g.label_smoothing, instance_noise=g.instance_noise,
-                   instance_noise_steps=g.instance_noise_steps, augment=g.augment or None, pack=g.pack,
-                   mode_seeking=g.mode_seeking)
-    if g.kind in CLASS_CONDITIONAL and num_classes is None:
-        raise ConfigError(f"gan.kind={g.kind} needs the number of classes (from the data's labels or gan.num_classes)")
-    try:
-        if g.kind == "gan":
-            generator, discriminator = build_networks(m.arch, depth=m.depth, pack=g.pack, **nets)
-            return GAN(generator, discriminator, m.latent_dim, **options)
-        if g.kind == "dagan":
-            return DAGAN(*build_dagan_networks(**nets), m.latent_dim, **options)
-        generator, discriminator = build_conditional_networks(conditioning, num_classes=num_classes, **nets)
-        extra = {"aux_weight": g.aux_weight, "aux_fake": g.aux_fake} if gan_class is ACGAN else {}
-        return gan_class(generator, discriminator, m.latent_dim, num_classes, **options, **extra)
-    except ValueError as exc:
-        raise ConfigError(f"model: {exc}") from None
+    if isinstance(sample_shape, Mapping):
+        metadata = dict(sample_shape)
+    else:
+        metadata = {"sample_shape": list(sample_shape), **({"num_classes": num_classes} if num_classes else {})}
+    return GAN_TYPES.get(config.gan.kind).build(config, metadata)
 
 
 def mode_coverage_callback(dataset: Dataset, every: int, n: int = 2500) -> Evaluate | None:
@@ -146,8 +103,8 @@ def train(config: str | Path | Mapping[str, Any] | Config | None = None, *, out:
     cfg = config_from(config, overrides)
     dataset = load_data(cfg)
     seed_everything(cfg.train.seed)
-    num_classes = num_classes_of(cfg, dataset)
-    gan = build_gan(cfg, dataset.sample_shape, num_classes)
+    metadata = gan_metadata(cfg, dataset)
+    gan = build_gan(cfg, metadata)
     run_dir = resume if resume is not None else _new_run_dir(cfg, out)
     created = resume is None and not run_dir.exists()
     restart = not created and not _checkpoint_path(run_dir, "last").exists()
@@ -156,7 +113,6 @@ def train(config: str | Path | Mapping[str, Any] | Config | None = None, *, out:
         from ganforge.metrics.evaluate import training_callbacks
 
         extra += training_callbacks(cfg.eval, dataset, resolve_device(cfg.train.device), cfg.data.source)
-    metadata = {"sample_shape": list(dataset.sample_shape), **({"num_classes": num_classes} if num_classes else {})}
     trainer = Trainer(gan, dataset, cfg.train, run_dir=run_dir, run_config=cfg.to_dict(),
                       callbacks=[*extra, *callbacks], metadata=metadata)
     if restart and trainer.dist.is_main and (run_dir / "config.yaml").is_file():
@@ -210,7 +166,7 @@ def load_run(run: str | Path, checkpoint: str = "last", map_location: str | torc
         raise ConfigError(f"{run} was trained with a GAN built in Python, not from a config: build the same "
                           f"GAN again and call ganforge.restore(gan, {str(run)!r})")
     cfg = resolve(load_yaml(run / "config.yaml"), warn=False)
-    gan = build_gan(cfg, state["metadata"]["sample_shape"], state["metadata"].get("num_classes"))
+    gan = build_gan(cfg, state["metadata"])
     _load_weights(gan, state)
     return gan.to(map_location), cfg
 
@@ -231,7 +187,10 @@ def _load_weights(gan: GAN, state: dict[str, Any]) -> None:
 
     for name, module in gan.networks().items():
         module.load_state_dict(state["networks"][name])
+    networks, averaged = gan.networks(), {}
     for name, weights in state.get("averaged", {}).items():
-        avg = copy.deepcopy(getattr(gan, name)).eval().requires_grad_(False)
-        avg.load_state_dict(weights)
-        gan.averaged[name] = avg
+        averaged[name] = copy.deepcopy(networks[name]).eval().requires_grad_(False)
+        averaged[name].load_state_dict(weights)
+    if averaged:
+        gan.use_averaged(averaged)
+    gan.load_extra_state(state.get("extra", {}))

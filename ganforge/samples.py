@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import math
 import sys
 import zipfile
 from pathlib import Path
@@ -107,14 +106,10 @@ Chunks = Iterator[tuple[int, torch.Tensor]]  # (index of the first sample, sampl
 def _chunks(gan: Any, n: int, label_of: Labeller | None, seed: int, averaged: bool, chunk: int) -> Chunks:
     """``n`` samples, ``chunk`` at a time, from one seeded generator."""
     g = torch.Generator().manual_seed(seed)
-    reference = getattr(gan, "reference", None)  # DAGAN: variations of the images it kept from training
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         if label_of is not None:
             x = gan.sample(stop - start, labels=label_of(start, stop), generator=g, averaged=averaged)
-        elif reference is not None and reference.numel():
-            images = reference[torch.arange(start, stop) // math.ceil(n / len(reference))]
-            x = gan.sample(stop - start, images=images, generator=g, averaged=averaged)
         else:
             x = gan.sample(stop - start, generator=g, averaged=averaged)
         yield start, x.cpu()

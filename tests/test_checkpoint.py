@@ -38,3 +38,31 @@ def test_save_removes_the_temporaries_of_killed_saves(tmp_path):
     save_checkpoint(tmp_path / "last.pt", {"step": 1})
     assert [p.name for p in tmp_path.iterdir()] == ["last.pt"]
     assert load_checkpoint(tmp_path / "last.pt")["step"] == 1
+
+
+def test_a_checkpoint_of_an_unknown_format_names_the_version_that_wrote_it(tmp_path):
+    path = tmp_path / "future.pt"
+    torch.save({"format": 99, "ganforge": "9.0.0", "step": 1}, path)
+    with pytest.raises(CheckpointError, match=r"written by ganforge 9\.0\.0 in checkpoint format 99; ganforge .* "
+                                              r"reads formats 1, 2"):
+        load_checkpoint(path)
+
+
+def test_a_format_1_checkpoint_without_extra_state_still_resumes(tmp_path):
+    from ganforge.training import Trainer, save_checkpoint
+
+    def trainer(steps):
+        torch.manual_seed(0)
+        from ganforge.gans import GAN
+        from ganforge.nets import build_networks
+
+        gan = GAN(*build_networks("mlp", data_shape=(2,), latent_dim=2, width=8, depth=1), 2)
+        return Trainer(gan, torch.randn(64, 2), steps=steps, batch_size=8, progress=False, precision="fp32",
+                       run_dir=tmp_path / "run")
+
+    trainer(2).fit()
+    state = load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")
+    assert state["format"] == 2 and state["extra"] == {} and "ganforge" in state
+    old = {k: v for k, v in state.items() if k not in ("extra", "ganforge", "format")}
+    torch.save({"format": 1, **old}, tmp_path / "run" / "checkpoints" / "last.pt")  # as version 0.1.0 wrote it
+    assert trainer(4).fit(resume=True).step == 4

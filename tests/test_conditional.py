@@ -174,7 +174,7 @@ def test_conditional_steps_make_fakes_of_the_batch_labels_and_keep_d_out_of_g_gr
     batch = (torch.rand(6, 1, 8, 8) * 2 - 1, torch.tensor([0, 1, 2, 0, 1, 2]))
     out = gan.discriminator_step(batch, step=0)
     assert {"loss", "d_loss", "d_real", "d_fake", "penalty"} <= set(out)
-    assert torch.equal(gan._fake_labels, batch[1])
+    assert torch.equal(gan._fake[2], batch[1])
     gan.generator_step(batch, step=0)["loss"].backward()
     assert all(p.grad is None for p in gan.discriminator.parameters())
     assert any(p.grad is not None for p in gan.generator.parameters())
@@ -209,9 +209,9 @@ def test_each_conditional_gan_learns_which_class_is_bright(kind):
     base = torch.rand(256, 1, 8, 8) * 40
     images = (base + labels[:, None, None, None] * 200).to(torch.uint8)
     data = Dataset(images, "dark-bright", labels).with_labels()
-    from ganforge.experiment import GAN_KINDS
+    from ganforge.gans.types import CLASS_CONDITIONAL
 
-    cls, conditioning = GAN_KINDS[kind]
+    cls, conditioning = (ACGAN if kind == "acgan" else ConditionalGAN), CLASS_CONDITIONAL[kind]
     g, d = build_conditional_networks(conditioning, data_shape=(1, 8, 8), num_classes=2, latent_dim=4, width=8)
     gan = cls(g, d, latent_dim=4, num_classes=2)
     Trainer(gan, data, steps=150, batch_size=32, lr_g=2e-3, lr_d=2e-3, progress=False, precision="fp32").fit()
@@ -238,7 +238,8 @@ def run_config(tiny_config, kind, **train_kw):
 def test_conditional_run_folder_trains_saves_and_loads(tmp_path, tiny_config, kind, cls):
     trainer = train(run_config(tiny_config, kind), out=tmp_path / "run")
     assert (tmp_path / "run" / "samples" / "step_0000006.png").is_file()
-    assert trainer.images and trainer.memory_format == torch.channels_last  # (images, labels) batches are images
+    assert trainer.memory_format == torch.channels_last
+    assert trainer._next_batch()[0].is_contiguous(memory_format=torch.channels_last)  # (images, labels): images
     gan, cfg = load_run(tmp_path / "run")
     assert type(gan) is cls and gan.num_classes == 10 and cfg.gan.kind == kind
     assert gan.describe()["conditioning"] == {"cgan": "concat", "acgan": "auxiliary", "projection": "projection"}[kind]
@@ -289,7 +290,8 @@ def test_conditional_kinds_need_labelled_images(tmp_path, tiny_config):
     ({"gan": {"kind": "dagan", "augment": "translation"}}, "does not apply to gan.kind=dagan"),
     ({"gan": {"kind": "dagan", "mode_seeking": 1.0}}, "gan.mode_seeking does not apply to gan.kind=dagan"),
     ({"gan": {"kind": "cgan", "mode_seeking": -1.0}}, "gan.mode_seeking must be >= 0"),
-    ({"gan": {"kind": "infogan"}}, "gan.kind must be one of"),
+    ({"gan": {"kind": "infogan"}}, r"gan.kind: unknown GAN type .infogan.*choose from gan, cgan, acgan, projection, dagan"),
+        ({"gan": {"kind": "cgna"}}, "did you mean .cgan."),
 ])
 def test_config_rejects_bad_conditional_settings(bad, match):
     from ganforge.config import resolve

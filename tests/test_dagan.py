@@ -101,11 +101,27 @@ def test_dagan_discriminator_sees_real_pairs_and_fake_pairs_with_the_same_first_
     real_pairs, fake_pairs = d.seen
     assert real_pairs.shape == fake_pairs.shape == (6, 2, 8, 8)
     assert torch.equal(real_pairs[:, :1], x) and torch.equal(real_pairs[:, 1:], partner)
-    assert torch.equal(fake_pairs[:, :1], x) and torch.equal(fake_pairs[:, 1:], gan._fake.detach())
+    assert torch.equal(fake_pairs[:, :1], x) and torch.equal(fake_pairs[:, 1:], gan._fake[0].detach())
     assert out["loss"].requires_grad
     gan.generator_step((x, partner, y), step=0)["loss"].backward()
     assert d.w.grad is None and any(p.grad is not None for p in g.parameters())
-    assert torch.equal(gan.reference, x[:8])  # kept for sample pictures
+    assert not any(b.shape[-2:] == x.shape[-2:] for b in gan.buffers())  # no training images kept in the model
+
+
+def test_dagan_preview_shows_fixed_sources_each_followed_by_its_variations():
+    torch.manual_seed(0)
+    g, d = build_dagan_networks(data_shape=(1, 8, 8), latent_dim=4, width=4)
+    gan = DAGAN(g, d, latent_dim=4)
+    ds = labelled_images([0, 0, 0, 1, 1, 1, 2, 2, 2]).with_labels(pairs=True)
+    first = gan.preview(16, seed=3, data=ds).samples
+    assert first.shape == (16, 1, 8, 8)
+    rows = first.reshape(4, 4, 1, 8, 8)
+    images = ds.batch(torch.arange(len(ds)))[0]
+    assert all(any(torch.equal(row[0], im) for im in images) for row in rows)  # each row starts with a source
+    assert not torch.equal(rows[0, 1], rows[0, 2])  # and varies it
+    assert torch.equal(gan.preview(16, seed=3, data=ds).samples, first)  # fixed sources and noise
+    with pytest.raises(DataError, match="give the data set"):
+        gan.preview(16)
 
 
 def test_dagan_rejects_packing_and_augmentation():

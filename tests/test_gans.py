@@ -106,7 +106,11 @@ def test_penalties_enter_the_discriminator_loss(penalty):
 
 def test_n_critic_generates_fresh_fakes_for_the_generator():
     gan = mlp_gan(n_critic=3, loss="wasserstein", penalty="gradient_penalty")
-    assert gan.repeats("discriminator") == 3 and gan.repeats("generator") == 1
+    from ganforge.config import TrainConfig
+
+    d_phase, g_phase = gan.phases(TrainConfig(lr_d=1e-3, lr_g=2e-3))
+    assert (d_phase.repeats(0), d_phase.fresh_batch, d_phase.lr) == (3, True, 1e-3)
+    assert (g_phase.repeats(0), g_phase.fresh_batch, g_phase.lr) == (1, False, 2e-3)
     gan.discriminator_step(torch.randn(8, 2), step=0)
     assert gan._fake is None
 
@@ -128,7 +132,7 @@ def test_sample_uses_eval_mode_and_the_averaged_generator():
     gan = mlp_gan()
     avg = MLPGenerator(latent_dim=4, out_dim=2, hidden=16, depth=2)
     nn.init.zeros_(avg.net[-1].weight) if hasattr(avg, "net") else None
-    gan.averaged["generator"] = avg
+    gan.use_averaged({"generator": avg})
     z = torch.randn(5, 4)
     assert torch.equal(gan.sample(5, z=z), avg(z).detach())
     assert torch.equal(gan.sample(5, z=z, averaged=False), gan.generator(z).detach())

@@ -211,7 +211,7 @@ def test_table_progress_bar_units(capsys):
     timed = TableProgress(10**9, 100, budget=90.0)
     timed.on_fit_start(Trainer())
     assert (timed.bar.total, timed.bar.unit) == (90.0, "s")
-    timed.write(5, {"loss_d": 0.5, "img_per_s": 1234.0, "lr_g": 1e-4})
+    timed.write(5, {"loss_d": 0.5, "img_per_s": 1234.0, "lr/generator": 1e-4, "lr/discriminator": 1e-4})
     assert timed.bar.postfix == "loss_d=0.5, rows/s=1234"
     timed.close()
     steps = TableProgress(300, 100)

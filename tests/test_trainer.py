@@ -262,3 +262,85 @@ def test_restore_loads_a_python_built_gan_and_load_run_explains_why_it_cannot(tm
     assert torch.equal(fresh.sample(4, z=z), gan.sample(4, z=z))
     with pytest.raises(ConfigError, match="built in Python"):
         load_run(tmp_path)
+
+
+# -- the phase protocol ------------------------------------------------------------------------------
+def test_the_trainer_source_names_no_phase_and_no_network():
+    import inspect
+
+    import ganforge.training.trainer as module
+
+    source = inspect.getsource(module).lower()
+    for name in ("generator", "discriminator", "lr_g", "lr_d", "critic"):
+        assert name not in source, name
+
+
+class _Counting(torch.nn.Module):
+    """Two phases: 'a' on a schedule of the step with fresh batches, 'b' on the last batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.p, self.q = torch.nn.Linear(1, 1), torch.nn.Linear(1, 1)
+        self.seen: list[tuple[str, int, float]] = []
+
+    def networks(self):
+        return {"p": self.p, "q": self.q}
+
+    def averaged_networks(self):
+        return ()
+
+    def phases(self, train):
+        from ganforge.gans.protocol import Phase
+
+        return [Phase("a", ("p",), self.loss_of("a", self.p), 0.1, (0.0, 0.9), repeats=lambda step: step % 3),
+                Phase("b", ("q",), self.loss_of("b", self.q), 0.01, (0.0, 0.9), fresh_batch=False)]
+
+    def loss_of(self, name, net):
+        def loss(batch, step):
+            self.seen.append((name, step, float(batch[0, 0])))
+            return {"loss": net(batch).pow(2).mean(), f"{name}_loss": net(batch).detach().mean()}
+        return loss
+
+    def extra_state(self):
+        return {}
+
+    def load_extra_state(self, state):
+        assert state == {}
+
+
+def test_phases_run_on_their_schedule_with_their_batch_policy_and_log_their_lr(tmp_path):
+    gan = _Counting()
+    data = torch.arange(64, dtype=torch.float32)[:, None]
+    trainer = Trainer(gan, data, steps=4, batch_size=4, progress=False, precision="fp32", log_every=1,
+                      run_dir=None)
+    trainer.fit()
+    runs = [(name, step) for name, step, _ in gan.seen]
+    assert runs == [("b", 0), ("a", 1), ("b", 1), ("a", 2), ("a", 2), ("b", 2), ("b", 3)]
+    by_step = {}
+    for name, step, first in gan.seen:
+        by_step.setdefault(step, []).append((name, first))
+    a2, a2b, b2 = by_step[2]
+    assert a2[1] != a2b[1] and b2[1] == a2b[1]  # 'a' draws fresh batches, 'b' takes the last one
+    assert trainer.optimizers["a"].param_groups[0]["lr"] == 0.1 and trainer.optimizers["b"].param_groups[0]["lr"] == 0.01
+    assert set(trainer.state_dict()["optimizers"]) == {"a", "b"}
+
+
+def test_each_phase_lr_is_logged_under_its_own_name(tmp_path):
+    make_trainer(tmp_path / "run", steps=2, log_every=1, lr_g=3e-4, lr_d=1e-4).fit()
+    record = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[0])
+    assert record["lr/generator"] == 3e-4 and record["lr/discriminator"] == 1e-4
+
+
+def test_ema_copies_reach_the_gan_through_use_averaged(tmp_path):
+    calls = []
+
+    class Spy(_Counting):
+        def averaged_networks(self):
+            return ("q",)
+
+        def use_averaged(self, copies):
+            calls.append(dict(copies))
+
+    gan = Spy()
+    trainer = Trainer(gan, torch.zeros(16, 1), steps=1, batch_size=4, progress=False, ema=0.5)
+    assert len(calls) == 1 and calls[0]["q"] is trainer.ema["q"].module and calls[0]["q"] is not gan.q

@@ -37,7 +37,8 @@ import numpy as np
 import torch
 
 from ganforge.applications import METHODS
-from ganforge.config import CLASS_CONDITIONAL, ConfigError
+from ganforge.config import ConfigError
+from ganforge.gans.types import CLASS_CONDITIONAL
 from ganforge.data import BUILTIN_DATASETS, DataError, find_images, load_dataset, read_label_file
 from ganforge.io import atomic_folder, check_output
 from ganforge.nets import DCGAN_SIZES, unwrap

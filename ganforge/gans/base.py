@@ -1,39 +1,33 @@
-"""The unconditional GAN: it owns its networks and knows its own adversarial step.
+"""The GAN skeleton, and the unconditional GAN on it.
 
-The :class:`~ganforge.training.Trainer` calls, once per training step,
-``discriminator_step(batch, step)`` ``repeats("discriminator")`` times (a fresh batch each
-time), then ``generator_step(batch, step)`` with the last batch. Each step returns a dict
-with the scalar ``"loss"`` to minimise plus figures to log; the Trainer does the backward
-pass and the optimizer step. Variants (conditional, paired, tabular GANs) subclass and
-override only what differs: usually the two step methods, ``sample`` and ``networks``.
+A GAN type declares its :meth:`~GAN.phases` (records the :class:`~ganforge.training.Trainer`
+runs: here D ``n_critic`` times on fresh batches, then G on the last batch), its networks, the
+networks the Trainer averages, its :meth:`~GAN.extra_state` and its :meth:`~GAN.preview`. What
+every adversarial type needs is written here once: sampling in eval mode with the averaged
+generator (:meth:`~GAN.sampling`), reusing D's fakes in G's step when ``n_critic`` is 1
+(:meth:`~GAN.critic_fakes` / :meth:`~GAN.generator_fakes` around the type's
+:meth:`~GAN.make_fakes`), and the frozen, unwrapped D of G's step
+(:meth:`~GAN.frozen_discriminator`). Variants (conditional, DAGAN, tabular) override
+``make_fakes``, the two step methods and ``sample``.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 import torch
 from torch import Tensor, nn
 
 from ganforge.augment import DiffAugment
 from ganforge.losses import get_loss, gradient_penalty, r1_penalty
+from ganforge.gans.protocol import Phase, Preview, StepOutput, frozen, samples_of
 from ganforge.nets import unwrap
 
-StepOutput = dict[str, Tensor]
+__all__ = ["GAN", "Phase", "Preview", "StepOutput", "frozen"]
 
-
-@contextlib.contextmanager
-def frozen(module: nn.Module) -> Iterator[nn.Module]:
-    """Turn off ``requires_grad`` on a module's parameters for the duration (saves their gradients)."""
-    params = [p for p in module.parameters() if p.requires_grad]
-    for p in params:
-        p.requires_grad_(False)
-    try:
-        yield module
-    finally:
-        for p in params:
-            p.requires_grad_(True)
+#: Points drawn in the preview of a GAN of 2-D or 1-D samples; images make a grid of 64.
+PREVIEW_POINTS, PREVIEW_IMAGES = 2500, 64
 
 
 class GAN(nn.Module):
@@ -56,8 +50,6 @@ class GAN(nn.Module):
         mode_seeking: weight of the mode-seeking term (Mao et al. 2019, MSGAN) in G's loss, 0 for
             none: see :meth:`mode_seeking_term`.
     """
-
-    phases = ("discriminator", "generator")
 
     def __init__(
         self,
@@ -100,7 +92,7 @@ class GAN(nn.Module):
         self.diff_augment = DiffAugment(augment) if augment else None
         self.pack = pack
         self.mode_seeking = mode_seeking
-        self.averaged: dict[str, nn.Module] = {}  # EMA copies, filled in by the Trainer
+        self.averaged: dict[str, nn.Module] = {}  # averaged copies, given by use_averaged
         self._fake: Any = None  # the D step's fakes (and what made them), reused by the G step when n_critic == 1
 
     # -- what the Trainer needs to know -----------------------------------------------------
@@ -108,17 +100,41 @@ class GAN(nn.Module):
         """The trainable networks by name (names are attributes of this object)."""
         return {"generator": self.generator, "discriminator": self.discriminator}
 
-    def phase_networks(self, phase: str) -> tuple[str, ...]:
-        """Names of the networks that ``phase`` optimises."""
-        return {"discriminator": ("discriminator",), "generator": ("generator",)}[phase]
+    def phases(self, train: Any) -> list[Phase]:
+        """D ``n_critic`` times (fresh batches), then G on the last batch; Adam settings from ``train``
+        (a :class:`ganforge.config.TrainConfig`: ``lr_d``, ``lr_g``, ``betas``)."""
+        betas = tuple(train.betas)
+        return [Phase("discriminator", ("discriminator",), self.discriminator_step, train.lr_d, betas,
+                      repeats=self.critic_repeats),
+                Phase("generator", ("generator",), self.generator_step, train.lr_g, betas, fresh_batch=False)]
 
-    def repeats(self, phase: str) -> int:
-        """How many times ``phase`` runs per training step."""
-        return self.n_critic if phase == "discriminator" else 1
+    def critic_repeats(self, step: int) -> int:
+        """D steps per training step: ``n_critic``."""
+        return self.n_critic
 
     def averaged_networks(self) -> tuple[str, ...]:
         """Networks of which the Trainer keeps an exponential moving average."""
         return ("generator",)
+
+    def use_averaged(self, copies: Mapping[str, nn.Module]) -> None:
+        """Take the averaged copies (``{name: module}``, of :meth:`averaged_networks`) that sampling uses.
+
+        The one call through which the Trainer (its EMA) or a loaded run hands them over; the GAN
+        never updates them itself.
+        """
+        self.averaged = dict(copies)
+
+    def extra_state(self) -> dict[str, Any]:
+        """Training state kept outside the networks (tensors and plain data), checkpointed with them.
+
+        None here; a type with a pool of past fakes or a running statistic returns it, so resume is exact.
+        """
+        return {}
+
+    def load_extra_state(self, state: Mapping[str, Any]) -> None:
+        """Restore :meth:`extra_state`."""
+        if state:
+            raise ValueError(f"{type(self).__name__} keeps no extra state; got {', '.join(map(str, state))}")
 
     # -- sampling -----------------------------------------------------------------------------
     def sample_latent(self, n: int, device: torch.device | None = None,
@@ -127,28 +143,74 @@ class GAN(nn.Module):
         device = device or self._device()
         return torch.randn(n, self.latent_dim, device=device, generator=generator)
 
-    @torch.no_grad()
-    def sample(self, n: int, *, z: Tensor | None = None, generator: torch.Generator | None = None,
-               averaged: bool = True, batch_size: int = 500) -> Tensor:
-        """Generate ``n`` samples in eval mode (with the EMA generator when there is one), in float32."""
+    @contextlib.contextmanager
+    def sampling(self, averaged: bool = True) -> Iterator[nn.Module]:
+        """The generator that samples, in eval mode for the duration: the averaged copy when there is
+        one and ``averaged``, else the trained one; never a DDP wrapper."""
         net = self.averaged.get("generator") if averaged else None
         net = unwrap(net if net is not None else self.generator)
         was_training = net.training
         net.eval()
         try:
-            z = self.sample_latent(n, generator=generator) if z is None else z.to(self._device())
-            return torch.cat([net(chunk).float() for chunk in z.split(batch_size)])
+            yield net
         finally:
             net.train(was_training)
 
+    @torch.no_grad()
+    def sample(self, n: int, *, z: Tensor | None = None, generator: torch.Generator | None = None,
+               averaged: bool = True, batch_size: int = 500) -> Tensor:
+        """Generate ``n`` samples in eval mode (with the EMA generator when there is one), in float32."""
+        with self.sampling(averaged) as net:
+            z = self.sample_latent(n, generator=generator) if z is None else z.to(self._device())
+            return torch.cat([net(chunk).float() for chunk in z.split(batch_size)])
+
+    @torch.no_grad()
+    def preview(self, n: int | None = None, seed: int = 0, data: Any = None) -> Preview:
+        """The run's picture: samples from fixed noise (``seed``), the same at every call.
+
+        Images: a grid of ``n`` (default 64). Points: ``n`` (default 2500) over the first real points of
+        ``data`` (anything with ``len`` and ``batch(index)``), when given.
+        """
+        real = None
+        if data is not None:
+            first = samples_of(data.batch(torch.arange(1)))
+            if first is not None and first.ndim != 4:
+                real = samples_of(data.batch(torch.arange(min(len(data), PREVIEW_POINTS))))
+        count = n or (PREVIEW_IMAGES if data is None or real is None else PREVIEW_POINTS)
+        z = self.sample_latent(count, device=torch.device("cpu"), generator=torch.Generator().manual_seed(seed))
+        return Preview(self.sample(count, z=z), real)
+
     # -- the adversarial step -------------------------------------------------------------------
+    def make_fakes(self, batch: Any) -> tuple[Any, ...]:
+        """Fakes for a batch, first item the fake samples, then what made them (here ``(G(z), z)``)."""
+        z = self.sample_latent(batch.shape[0])
+        return self.generator(z), z
+
+    def critic_fakes(self, batch: Any) -> tuple[Any, ...]:
+        """:meth:`make_fakes` for D's step; kept, with their graph, for G's step when ``n_critic`` is 1."""
+        keep = self.n_critic == 1 and torch.is_grad_enabled()
+        with torch.set_grad_enabled(keep):
+            fakes = self.make_fakes(batch)
+        self._fake = fakes if keep else None
+        return fakes
+
+    def generator_fakes(self, batch: Any) -> tuple[Any, ...]:
+        """The fakes D's step kept, or fresh ones (``n_critic`` > 1, or G's step run alone)."""
+        fakes = self._fake if self._fake is not None else self.make_fakes(batch)
+        self._fake = None
+        return fakes
+
+    @contextlib.contextmanager
+    def frozen_discriminator(self) -> Iterator[nn.Module]:
+        """D for G's step: frozen (no gradients of its own) and the plain module, never the DDP wrapper,
+        so G's step does not arm a gradient all-reduce for D."""
+        discriminator = unwrap(self.discriminator)
+        with frozen(discriminator):
+            yield discriminator
+
     def discriminator_step(self, real: Tensor, step: int) -> StepOutput:
         """D's loss on a real batch and a batch of fresh fakes, plus its penalty."""
-        keep = self.n_critic == 1 and torch.is_grad_enabled()
-        z = self.sample_latent(real.shape[0])
-        with torch.set_grad_enabled(keep):
-            fake = self.generator(z)
-        self._fake = (fake, z) if keep else None
+        fake, _ = self.critic_fakes(real)
         return self.judge(self.judge_input(real, step), self.judge_input(fake.detach(), step))
 
     def judge(self, real_in: Tensor, fake_in: Tensor,
@@ -180,15 +242,8 @@ class GAN(nn.Module):
 
     def generator_step(self, real: Tensor, step: int) -> StepOutput:
         """G's loss: D's verdict on fakes (reusing the D step's fakes when n_critic == 1)."""
-        if self._fake is not None:
-            fake, z = self._fake
-        else:
-            z = self.sample_latent(real.shape[0])
-            fake = self.generator(z)
-        self._fake = None
-        # The plain D (not a DDP wrapper): G's step must not arm a gradient all-reduce for D.
-        discriminator = unwrap(self.discriminator)
-        with frozen(discriminator):
+        fake, z = self.generator_fakes(real)
+        with self.frozen_discriminator() as discriminator:
             logits = discriminator(self.judge_input(fake, step))
         loss = self.loss.g_loss(logits)
         out = {"g_loss": loss.detach()}

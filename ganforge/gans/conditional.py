@@ -22,7 +22,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ganforge.gans.base import GAN, StepOutput, frozen
+from ganforge.gans.base import GAN, StepOutput
 from ganforge.nets import unwrap
 
 __all__ = ["ACGAN", "ConditionalGAN"]
@@ -46,7 +46,6 @@ class ConditionalGAN(GAN):
             raise ValueError(f"a conditional GAN needs num_classes >= 2, got {num_classes}")
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         self.num_classes = num_classes
-        self._fake_labels: Tensor | None = None
 
     # -- sampling -----------------------------------------------------------------------------
     def sample_labels(self, n: int, device: torch.device | None = None,
@@ -79,29 +78,25 @@ class ConditionalGAN(GAN):
                generator: torch.Generator | None = None, averaged: bool = True, batch_size: int = 500) -> Tensor:
         """Generate ``n`` images of the classes ``labels`` (see :meth:`resolve_labels`) in eval mode, float32."""
         y = self.resolve_labels(n, labels)
-        net = self.averaged.get("generator") if averaged else None
-        net = unwrap(net if net is not None else self.generator)
-        was_training = net.training
-        net.eval()
-        try:
+        with self.sampling(averaged) as net:
             z = self.sample_latent(n, generator=generator) if z is None else z.to(self._device())
             return torch.cat([net(zc, yc).float() for zc, yc in zip(z.split(batch_size), y.split(batch_size))])
-        finally:
-            net.train(was_training)
 
     # -- the adversarial step -------------------------------------------------------------------
     def critique(self, discriminator: Callable[..., Any], x: Tensor, y: Tensor) -> tuple[Tensor, Tensor | None]:
         """D's adversarial logits for ``(x, y)`` and its class logits (``None``: D does not classify)."""
         return discriminator(x, y), None
 
+    def make_fakes(self, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
+        """``(G(z, y), z, y)`` for the batch's labels ``y``."""
+        y = batch[1]
+        z = self.sample_latent(len(y))
+        return self.generator(z, y), z, y
+
     def discriminator_step(self, batch: tuple[Tensor, Tensor], step: int) -> StepOutput:
         """D's loss on real ``(images, labels)`` and on fakes of the same labels, plus its penalty."""
         real, y = batch
-        keep = self.n_critic == 1 and torch.is_grad_enabled()
-        z = self.sample_latent(real.shape[0])
-        with torch.set_grad_enabled(keep):
-            fake = self.generator(z, y)
-        self._fake, self._fake_labels = ((fake, z), y) if keep else (None, None)
+        fake, _, _ = self.critic_fakes(batch)
         classes: list[Tensor | None] = []  # D's class logits on real, then fake inputs (AC-GAN)
 
         def critic(x: Tensor) -> Tensor:
@@ -115,15 +110,8 @@ class ConditionalGAN(GAN):
 
     def generator_step(self, batch: tuple[Tensor, Tensor], step: int) -> StepOutput:
         """G's loss: D's verdict on fakes of the batch's labels (the D step's fakes when n_critic == 1)."""
-        if self._fake is not None:
-            (fake, z), y = self._fake, self._fake_labels
-        else:
-            y = batch[1]
-            z = self.sample_latent(len(y))
-            fake = self.generator(z, y)
-        self._fake = self._fake_labels = None
-        discriminator = unwrap(self.discriminator)  # not the DDP wrapper (see GAN.generator_step)
-        with frozen(discriminator):
+        fake, z, y = self.generator_fakes(batch)
+        with self.frozen_discriminator() as discriminator:
             logits, classes = self.critique(discriminator, self.judge_input(fake, step), y)
         adv = self.loss.g_loss(logits)
         out = {"g_loss": adv.detach()}

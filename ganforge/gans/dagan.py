@@ -13,15 +13,13 @@ The batch is ``(images, partners, labels)``: a :meth:`ganforge.data.Dataset.with
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from ganforge.data import DataError
-from ganforge.gans.base import GAN, StepOutput, frozen
-from ganforge.nets import unwrap
+from ganforge.gans.base import GAN, Preview, StepOutput, samples_of
 
 __all__ = ["DAGAN"]
 
@@ -46,9 +44,6 @@ class DAGAN(GAN):
         if kwargs.get("augment"):
             raise ValueError("differentiable augmentation does not apply to DAGAN's pairs; leave augment unset")
         super().__init__(generator, discriminator, latent_dim, **kwargs)
-        # A few real images seen in training, so that sample(n) without images can show progress
-        # (the Trainer's sample pictures call sample(n, z=...)). Not part of the trained state.
-        self.register_buffer("reference", torch.empty(0), persistent=False)
 
     # -- generation ---------------------------------------------------------------------------
     @torch.no_grad()
@@ -71,31 +66,40 @@ class DAGAN(GAN):
     @torch.no_grad()
     def sample(self, n: int, *, images: Tensor | None = None, z: Tensor | None = None,
                generator: torch.Generator | None = None, averaged: bool = True, batch_size: int = 500) -> Tensor:
-        """One variation of each of ``n`` source images, in eval mode, float32.
-
-        ``images`` (floats in [-1, 1]) must hold ``n`` images; without it the reference images kept from
-        training are repeated in consecutive groups (one group per row of a picture grid).
-        """
+        """One variation of each of ``n`` source images (floats in [-1, 1]), in eval mode, float32."""
         device = self._device()
         if images is None:
-            if self.reference.numel() == 0:
-                raise DataError("DAGAN makes variations of given images: pass images=..., or use augment(images, k)")
-            per = math.ceil(n / len(self.reference))
-            images = self.reference.repeat_interleave(per, dim=0)[:n]
+            raise DataError("DAGAN makes variations of given images: pass images=..., or use augment(images, k)")
         if len(images) != n:
             raise ValueError(f"sample({n}) got {len(images)} images; give one per sample")
-        net = self.averaged.get("generator") if averaged else None
-        net = unwrap(net if net is not None else self.generator)
-        was_training = net.training
-        net.eval()
-        try:
+        with self.sampling(averaged) as net:
             z = self.sample_latent(n, generator=generator) if z is None else z.to(device)
             images = images.to(device, torch.float32)
             return torch.cat([net(xc, zc).float() for xc, zc in zip(images.split(batch_size), z.split(batch_size))])
-        finally:
-            net.train(was_training)
+
+    @torch.no_grad()
+    def preview(self, n: int | None = None, seed: int = 0, data: Any = None) -> Preview:
+        """Fixed sources and their variations: rows of a source image of ``data`` followed by variations
+        of it from fixed noise (8 rows of 1 + 7 by default; ``n`` images in all)."""
+        if data is None:
+            raise DataError("a DAGAN preview shows variations of real images: give the data set")
+        n = n or 64
+        rows = max(1, round(n ** 0.5))
+        g = torch.Generator().manual_seed(seed)
+        index = torch.randperm(len(data), generator=g)[:rows]
+        sources = samples_of(data.batch(index)).float().to(self._device())
+        per = -(-n // len(sources))
+        z = self.sample_latent(len(sources) * (per - 1), device=torch.device("cpu"), generator=g)
+        varied = self.sample(len(z), images=sources.repeat_interleave(per - 1, dim=0), z=z)
+        grid = torch.cat([sources[:, None].cpu(), varied.cpu().unflatten(0, (len(sources), per - 1))], 1)
+        return Preview(grid.flatten(0, 1)[:n])
 
     # -- the adversarial step -------------------------------------------------------------------
+    def make_fakes(self, batch: tuple[Tensor, Tensor, Tensor]) -> tuple[Tensor]:
+        """``(G(x, z),)`` for the batch's images ``x``."""
+        x = batch[0]
+        return (self.generator(x, self.sample_latent(x.shape[0])),)
+
     def judge_input(self, x: Tensor, step: int) -> Tensor:
         """What D sees of a batch of pairs: instance noise only (no augmentation, no packing)."""
         sigma = self.noise_std(step)
@@ -108,22 +112,15 @@ class DAGAN(GAN):
     def discriminator_step(self, batch: tuple[Tensor, Tensor, Tensor], step: int) -> StepOutput:
         """D's loss on real pairs ``(x, partner)`` and fake pairs ``(x, G(x, z))``, plus its penalty."""
         x, partner, _ = batch
-        if self.reference.numel() == 0:
-            self.reference = x[:8].detach().float().clone()
-        keep = self.n_critic == 1 and torch.is_grad_enabled()
-        with torch.set_grad_enabled(keep):
-            fake = self.generator(x, self.sample_latent(x.shape[0]))
-        self._fake = fake if keep else None
+        (fake,) = self.critic_fakes(batch)
         return self.judge(self.judge_input(self.pairs(x, partner), step),
                           self.judge_input(self.pairs(x, fake.detach()), step))
 
     def generator_step(self, batch: tuple[Tensor, Tensor, Tensor], step: int) -> StepOutput:
         """G's loss: D's verdict on ``(x, G(x, z))`` (the D step's fakes when n_critic == 1)."""
         x = batch[0]
-        fake = self._fake if self._fake is not None else self.generator(x, self.sample_latent(x.shape[0]))
-        self._fake = None
-        discriminator = unwrap(self.discriminator)  # not the DDP wrapper (see GAN.generator_step)
-        with frozen(discriminator):
+        (fake,) = self.generator_fakes(batch)
+        with self.frozen_discriminator() as discriminator:
             logits = discriminator(self.judge_input(self.pairs(x, fake), step))
         loss = self.loss.g_loss(logits)
         return {"loss": loss, "g_loss": loss.detach()}

@@ -24,9 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ganforge.gans.base import GAN, StepOutput, frozen
-
-from ganforge.nets import unwrap
+from ganforge.gans.base import GAN, StepOutput
 from ganforge.nets.tabular import SpanActivation
 
 __all__ = ["ConditionalRows", "ConditionalTabularGAN", "DISCRETE_MODES", "condition_frequencies"]
@@ -189,26 +187,22 @@ class ConditionalTabularGAN(GAN):
         return column, category
 
     # -- the adversarial step -------------------------------------------------------------------
-    def _generate(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
+    def make_fakes(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
+        """``(raw G output, activated fake rows, condition vectors)`` for the batch's conditions."""
         cond = self.condition_vector(batch["column"], batch["category"])
         raw = self.generator(self.sample_latent(cond.shape[0], device=cond.device), cond)
         return raw, self.activation(raw, DISCRETE_MODES[self.discrete][0], self.tau), cond
 
     def discriminator_step(self, batch: dict[str, Tensor], step: int) -> StepOutput:
         """D's loss on real rows and fresh fakes, each next to its condition vector, plus its penalty."""
-        keep = self.n_critic == 1 and torch.is_grad_enabled()
-        with torch.set_grad_enabled(keep):
-            raw, fake, cond = self._generate(batch)
-        self._fake = (raw, fake, cond) if keep else None
+        raw, fake, cond = self.critic_fakes(batch)
         return self.judge(self.judge_input(torch.cat([batch["real"], cond], 1), step),
                           self.judge_input(torch.cat([fake.detach(), cond], 1), step))
 
     def generator_step(self, batch: dict[str, Tensor], step: int) -> StepOutput:
         """G's loss: D's verdict on conditioned fakes plus the cross-entropy of the asked-for category."""
-        raw, fake, cond = self._fake if self._fake is not None else self._generate(batch)
-        self._fake = None
-        discriminator = unwrap(self.discriminator)  # never the DDP wrapper in G's step
-        with frozen(discriminator):
+        raw, fake, cond = self.generator_fakes(batch)
+        with self.frozen_discriminator() as discriminator:
             logits = discriminator(self.judge_input(torch.cat([fake, cond], 1), step))
         adv = self.loss.g_loss(logits)
         out = {"g_loss": adv.detach()}
@@ -234,12 +228,8 @@ class ConditionalTabularGAN(GAN):
         conditioned column takes exactly the asked-for value. ``dtype=torch.bfloat16`` runs the
         generator's hidden layers under bf16 autocast (its output layer stays float32).
         """
-        net = self.averaged.get("generator") if averaged else None
-        net = unwrap(net if net is not None else self.generator)
         device = self._device()
-        was_training = net.training
-        net.eval()
-        try:
+        with self.sampling(averaged) as net:
             if column is None:
                 column, category = self.draw_conditions(n, generator=generator)
             column, category = column.to(device), category.to(device)
@@ -256,8 +246,6 @@ class ConditionalTabularGAN(GAN):
                 x[:, start:start + width] = 0.0
                 x[:, start + index] = 1.0
             return x
-        finally:
-            net.train(was_training)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", discrete={self.discrete}, tau={self.tau}, cond_dim={self.cond_dim}"

@@ -58,7 +58,7 @@ class TableProgress(Callback):
 
     def write(self, step: int, scalars: dict[str, float]) -> None:
         """The trainer's logged scalars: losses and throughput (its ``img_per_s`` is rows/s here)."""
-        shown = {k: f"{v:.3g}" for k, v in scalars.items() if k not in ("img_per_s", "lr_g")}
+        shown = {k: f"{v:.3g}" for k, v in scalars.items() if k != "img_per_s" and not k.startswith("lr/")}
         if "img_per_s" in scalars:
             shown["rows/s"] = f"{scalars['img_per_s']:.0f}"
         if self.bar is not None:

@@ -75,22 +75,16 @@ def _finite_or_str(v: Any) -> Any:
 
 
 class SampleGrid(Callback):
-    """Every ``every`` steps, at the end and when interrupted, a picture of samples from fixed noise in
+    """Every ``every`` steps, at the end and when interrupted, the GAN's preview in
     ``samples/step_NNNNNNN.png``, captioned with the step.
 
-    Images make a grid (small ones enlarged); 2-D points a scatter plot over ``real`` (a fixed subset
-    of the data, grey); 1-D values a histogram over the real one.
+    What it shows is the GAN type's business (:meth:`ganforge.gans.GAN.preview`: a grid from fixed
+    noise, points over the real data, sources and their variations, ...); it is drawn with a forked
+    random state, so pictures never change the training trajectory.
     """
 
-    def __init__(self, every: int, n: int = 64, seed: int = 0, real: torch.Tensor | None = None) -> None:
-        self.every, self.n, self.seed, self.real = every, n, seed, real
-        self._z: torch.Tensor | None = None
-
-    def on_fit_start(self, trainer: "Trainer") -> None:
-        gan = trainer.gan
-        n = self.n if self.real is None or self.real.ndim == 4 else 2500
-        g = torch.Generator().manual_seed(self.seed)
-        self._z = gan.sample_latent(n, device=torch.device("cpu"), generator=g)
+    def __init__(self, every: int, n: int | None = None, seed: int = 0) -> None:
+        self.every, self.n, self.seed = every, n, seed
 
     def on_step_end(self, trainer: "Trainer", step: int) -> None:
         if step % self.every == 0:
@@ -103,9 +97,10 @@ class SampleGrid(Callback):
     on_interrupt = on_fit_end
 
     def save(self, trainer: "Trainer", step: int) -> Path:
-        samples = trainer.gan.sample(len(self._z), z=self._z)
-        return save_picture(trainer.run_dir / "samples" / f"step_{step:07d}.png", samples, self.real,
-                            caption=f"step {step}")
+        with torch.random.fork_rng(devices=[]):
+            preview = trainer.gan.preview(self.n, self.seed, trainer.data)
+        return save_picture(trainer.run_dir / "samples" / f"step_{step:07d}.png", preview.samples,
+                            preview.background, caption=f"step {step}")
 
 
 class Evaluate(Callback):

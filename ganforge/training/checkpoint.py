@@ -12,7 +12,10 @@ import torch
 from ganforge.errors import CheckpointError
 from ganforge.io import atomic_write
 
-FORMAT = 1
+#: The layout written now; 2 added the GAN's ``extra`` state and the ``ganforge`` version that wrote it.
+FORMAT = 2
+#: Layouts this version reads (a format 1 checkpoint is one of a GAN type without extra state).
+READABLE = (1, 2)
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
@@ -20,7 +23,10 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
 
     Temporaries left by killed saves are removed first; a full disk raises OutputError.
     """
-    return atomic_write(path, lambda f: torch.save({"format": FORMAT, **state}, f), cleanup=True)
+    from ganforge import __version__
+
+    stamped = {"format": FORMAT, "ganforge": __version__, **state}
+    return atomic_write(path, lambda f: torch.save(stamped, f), cleanup=True)
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
@@ -40,6 +46,12 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
                               + (f" ({detail.group(1).strip()})" if detail else "")) from None
     except Exception as exc:  # torch raises many kinds for corrupt files
         raise CheckpointError(f"cannot read checkpoint {path}: {exc}") from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
+    if not isinstance(state, dict) or "format" not in state:
         raise CheckpointError(f"{path} is not a ganforge checkpoint (format {FORMAT})")
+    if state["format"] not in READABLE:
+        from ganforge import __version__
+
+        made_by = f"ganforge {state['ganforge']}" if "ganforge" in state else "another ganforge version"
+        raise CheckpointError(f"{path} was written by {made_by} in checkpoint format {state['format']}; ganforge "
+                              f"{__version__} reads formats {', '.join(map(str, READABLE))}")
     return state

@@ -1,4 +1,5 @@
-"""The training loop. It knows nothing GAN-specific: the GAN supplies its phases and their steps."""
+"""The training loop. It knows nothing GAN-specific: the GAN supplies its phases (records of networks,
+optimizer settings, loss, schedule and batch policy), its extra state and its preview."""
 
 from __future__ import annotations
 
@@ -62,9 +63,10 @@ class _TensorData:
 class Trainer:
     """Trains any GAN that follows the :class:`ganforge.gans.GAN` protocol.
 
-    Each step runs the GAN's phases in order (``discriminator`` ``gan.repeats(...)`` times, each on a
-    fresh batch, then ``generator`` on the last batch), with one optimizer per phase. Around that:
-    device and precision (bf16 autocast where the hardware has it natively; channels-last images), EMA, LR schedule,
+    Each step runs the records of ``gan.phases(config)`` in order, each ``phase.repeats(step)`` times on a
+    fresh batch or the last one (``phase.fresh_batch``), with one Adam optimizer per phase on
+    ``phase.networks`` at ``phase.lr``/``phase.betas``. Around that:
+    device and precision (bf16 autocast where the hardware has it natively; channels-last), EMA, LR schedule,
     data-parallel training under ``torchrun``, full-state checkpoints (atomic, every
     ``checkpoint_every`` steps, on Ctrl-C and at the end), exact resume, a NaN/Inf guard, scalar logs,
     sample pictures and a progress bar.
@@ -107,43 +109,46 @@ class Trainer:
         seed_everything(cfg.seed + self.dist.rank)  # distinct noise per process; DDP syncs the weights
 
         first = self.data.batch(torch.arange(1))
-        sample = _samples_of(first)
         self.data_description = describe_data(self.data, first)  # drawn now: fit() must not touch the RNG
-        self.images = isinstance(sample, Tensor) and sample.ndim == 4
-        self.memory_format = torch.channels_last if (cfg.channels_last and self.images) else torch.contiguous_format
-        gan.to(self.device, memory_format=self.memory_format) if self.images else gan.to(self.device)
+        # channels-last applies to 4-D tensors only (conv weights, image batches); others are left alone.
+        self.memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
+        gan.to(self.device, memory_format=self.memory_format)
 
+        networks = gan.networks()
         if cfg.compile:
-            for module in gan.networks().values():
+            for module in networks.values():
                 module.compile()
 
-        lrs = {"generator": cfg.lr_g, "discriminator": cfg.lr_d}
+        self.phases = list(gan.phases(cfg))
+        names = [phase.name for phase in self.phases]
+        if not names or len(set(names)) != len(names):
+            raise ValueError(f"{type(gan).__name__}.phases() must name one or more phases, each once; got {names}")
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self.schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler] = {}
-        for phase in gan.phases:
-            params = [p for name in gan.phase_networks(phase) for p in getattr(gan, name).parameters()]
+        for phase in self.phases:
+            params = [p for name in phase.networks for p in networks[name].parameters()]
             # The fused kernel: one pass over all parameters (3x faster than the per-tensor loop on a CPU).
             fused = self.device.type in ("cpu", "cuda") and all(p.is_floating_point() for p in params)
-            self.optimizers[phase] = torch.optim.Adam(params, lr=lrs[phase], betas=cfg.betas, fused=fused or None)
-            self.schedulers[phase] = torch.optim.lr_scheduler.LambdaLR(self.optimizers[phase], self._lr_factor)
+            opt = torch.optim.Adam(params, lr=phase.lr, betas=tuple(phase.betas), fused=fused or None)
+            self.optimizers[phase.name] = opt
+            self.schedulers[phase.name] = torch.optim.lr_scheduler.LambdaLR(opt, self._lr_factor)
 
         if self.dist.enabled:
             ids = [self.device.index] if self.device.type == "cuda" else None
-            for name, module in gan.networks().items():
+            for name, module in networks.items():  # names are the GAN's attributes (the protocol)
                 setattr(gan, name, nn.parallel.DistributedDataParallel(module, device_ids=ids))
 
         self.ema: dict[str, EMA] = {}  # made after DDP has given every rank rank 0's weights
         if cfg.ema > 0:
             for name in gan.averaged_networks():
-                self.ema[name] = EMA(unwrap(getattr(gan, name)), cfg.ema, cfg.ema_start)
-                gan.averaged[name] = self.ema[name].module
+                self.ema[name] = EMA(networks[name], cfg.ema, cfg.ema_start)
+            gan.use_averaged({name: ema.module for name, ema in self.ema.items()})
 
         self.batches = Batches(len(self.data), cfg.batch_size, cfg.seed, self.dist.rank, self.dist.world_size,
                                labels=self._balancing_labels())
         self.log: ScalarLog | None = None
         if self.run_dir is not None and self.dist.is_main:
-            real = None if self.images else _samples_of(self.data.batch(torch.arange(min(len(self.data), 2500))))
-            self.callbacks.insert(0, SampleGrid(cfg.sample_every, seed=cfg.seed, real=real))
+            self.callbacks.insert(0, SampleGrid(cfg.sample_every, seed=cfg.seed))
 
     # -- public API ----------------------------------------------------------------------------
     @property
@@ -185,9 +190,10 @@ class Trainer:
                         elapsed = time.perf_counter() - t0
                         scalars = {k: torch.stack(v).float().mean().item() for k, v in window.items()}
                         scalars["img_per_s"] = seen / max(elapsed, 1e-9)
-                        scalars["lr_g"] = self.optimizers[self.gan.phases[-1]].param_groups[0]["lr"]
+                        scalars.update({f"lr/{name}": opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()})
                         self.log_scalars(self.step, scalars)
-                        bar.set_postfix({k: f"{v:.3g}" for k, v in scalars.items() if k != "lr_g"}, refresh=False)
+                        bar.set_postfix({k: f"{v:.3g}" for k, v in scalars.items() if not k.startswith("lr/")},
+                                        refresh=False)
                         window, t0, seen = {}, time.perf_counter(), 0
                     bar.update(1)
                     for cb in self.callbacks if main else ():
@@ -234,11 +240,13 @@ class Trainer:
             self.log.write(step, scalars)
 
     def state_dict(self) -> dict[str, Any]:
-        """The full training state: networks, EMA, optimizers, schedulers, step, data position, RNG."""
+        """The full training state: networks, EMA, the GAN's extra state, optimizers, schedulers, step,
+        data position, RNG."""
         return {
             "step": self.step,
             "rollbacks": self.rollbacks,
             "networks": {n: unwrap(m).state_dict() for n, m in self.gan.networks().items()},
+            "extra": self.gan.extra_state(),
             "averaged": {n: e.module.state_dict() for n, e in self.ema.items()},
             "optimizers": {p: o.state_dict() for p, o in self.optimizers.items()},
             "schedulers": {p: s.state_dict() for p, s in self.schedulers.items()},
@@ -264,6 +272,7 @@ class Trainer:
             unwrap(module).load_state_dict(state["networks"][name])
         for name, ema in self.ema.items():
             ema.module.load_state_dict(state["averaged"][name])
+        self.gan.load_extra_state(state.get("extra", {}))  # format 1 checkpoints: types without extra state
         for phase, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][phase])
         for phase, sched in self.schedulers.items():
@@ -297,28 +306,31 @@ class Trainer:
 
     # -- internals -------------------------------------------------------------------------------
     def _train_step(self) -> tuple[dict[str, Tensor], int]:
-        gan, logs, batch, n_real = self.gan, {}, None, 0
-        for i, phase in enumerate(gan.phases):
-            for _ in range(gan.repeats(phase)):
-                if i == 0 or batch is None:
+        logs, batch, n_real = {}, None, 0
+        for phase in self.phases:
+            for _ in range(phase.repeats(self.step)):
+                if phase.fresh_batch or batch is None:
                     batch = self._next_batch()
                     n_real += self.cfg.batch_size
                 with autocast(self.device, self.dtype):
-                    out = getattr(gan, f"{phase}_step")(batch, self.step)
+                    out = phase.loss(batch, self.step)
                 loss = out["loss"]
                 if self._agree(not bool(torch.isfinite(loss.detach()))):
-                    raise _NonFinite(phase)
-                opt = self.optimizers[phase]
+                    raise _NonFinite(phase.name)
+                opt = self.optimizers[phase.name]
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
                 logs.update({k: v.detach() for k, v in out.items() if k != "loss"})
-        for sched in self.schedulers.values():
-            sched.step()
+        with warnings.catch_warnings():  # a phase its schedule skipped still follows the step's LR
+            warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler.step\(\)`")
+            for sched in self.schedulers.values():
+                sched.step()
         if self.dist.enabled:
             self._sync_buffers()
+        networks = self.gan.networks()
         for name, ema in self.ema.items():
-            ema.update(unwrap(getattr(gan, name)), self.step)
+            ema.update(unwrap(networks[name]), self.step)
         return logs, n_real
 
     def _balancing_labels(self) -> Tensor | None:
@@ -364,7 +376,7 @@ class Trainer:
             why = f" after {self.rollbacks} rollbacks" if self.rollbacks else ""
             raise TrainingDiverged(
                 f"the {phase} loss became NaN/Inf at step {self.step}{why}; the weights were not updated with it "
-                f"({where}). Lower train.lr_g/lr_d, add gan.penalty or model.spectral_norm, set "
+                f"({where}). Lower the learning rates, add gan.penalty or model.spectral_norm, set "
                 f"train.precision=fp32, or use train.nan_policy=rollback.")
         rollbacks = self.rollbacks + 1
         bad_step = self.step
