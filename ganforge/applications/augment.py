@@ -37,8 +37,9 @@ import numpy as np
 import torch
 
 from ganforge.applications import METHODS
-from ganforge.config import CLASS_CONDITIONAL, ConfigError
-from ganforge.data import BUILTIN_DATASETS, DataError, find_images, load_dataset, read_label_file
+from ganforge.config import CLASS_CONDITIONAL
+from ganforge.data import BUILTIN_DATASETS, find_images, load_dataset, read_label_file
+from ganforge.errors import ConfigError, DataError
 from ganforge.io import atomic_folder
 from ganforge.nets import DCGAN_SIZES, unwrap
 

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ganforge.data import DataError
+from ganforge.errors import DataError
 
 __all__ = ["FeatureExtractor", "Features", "ModuleExtractor", "IdentityExtractor", "as_samples",
            "to_pixel_levels", "tensor_fingerprint"]

@@ -95,7 +95,7 @@ HIGHER_IS_BETTER = frozenset({"precision", "recall", "density", "coverage", "is"
 def _load_builtin() -> None:
     from ganforge.metrics import classifier, conditional, frechet, image, kid, manifold, mode_coverage  # noqa: F401
 
-    from ganforge.tabular import report_metrics  # noqa: F401  (the tabular_* metrics)
+    from ganforge.metrics import tabular  # noqa: F401  (the tabular_* metrics)
 
     mode_coverage.mode_coverage.inputs = "mixture"  # samples plus the mixture's centres and std
     mode_coverage.mode_coverage.values = ("modes_covered", "high_quality")

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ganforge.data import DataError
+from ganforge.errors import DataError
 from ganforge.features import Features, get_extractor, to_pixel_levels
 
 __all__ = ["SampleSizeWarning", "check_sample_counts", "check_same_kind", "features_of", "feature_pair",

@@ -19,8 +19,9 @@ from typing import Any, Sequence
 
 import torch
 
-from ganforge.config import ConfigError
-from ganforge.data import DataError, Dataset
+from ganforge.errors import ConfigError
+from ganforge.data import Dataset
+from ganforge.errors import DataError
 from ganforge.features import Features, as_samples, get_extractor
 from ganforge.metrics import HIGHER_IS_BETTER, available_metrics, get_metric, metric_inputs
 from ganforge.metrics.common import check_sample_counts, check_same_kind
