@@ -8,9 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import torch
-
 from ganforge.errors import DataError
+from ganforge.io import uint8_images as to_uint8_images
 
 from .builtin import BUILTIN_DATASETS, DEFAULT_MIXTURE_SAMPLES
 from .dataset import Dataset
@@ -43,11 +42,6 @@ __all__ = [
     "ring8",
     "to_uint8_images",
 ]
-
-
-def to_uint8_images(x: torch.Tensor) -> torch.Tensor:
-    """Map float images in [-1, 1] back to uint8 0..255 (clamped); inverse of :meth:`Dataset.batch`."""
-    return ((x.detach().float() + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8)
 
 
 def load_dataset(

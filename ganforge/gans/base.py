@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 import torch
 from torch import Tensor, nn
 
-from ganforge.augment import DiffAugment
+from ganforge.diffaugment import DiffAugment
 from ganforge.losses import get_loss, gradient_penalty, r1_penalty
 from ganforge.nets import unwrap
 

@@ -396,7 +396,7 @@ class TabularGAN:
         """
         from safetensors.torch import save as safetensors_bytes
 
-        from ganforge.io import atomic_folder, atomic_write, write_text
+        from ganforge.io import atomic_folder, atomic_write, to_plain, write_text
 
         self._check_fitted()
         generator = unwrap(self.gan_.generator)
@@ -412,7 +412,7 @@ class TabularGAN:
         weights = safetensors_bytes(tensors, metadata={"format": FORMAT})
         with atomic_folder(path, manifest=META, fmt=FORMAT) as folder:
             atomic_write(folder / WEIGHTS, lambda f: f.write(weights))
-            write_text(folder / META, json.dumps(meta, indent=1, default=_json_default) + "\n")
+            write_text(folder / META, json.dumps(to_plain(meta), indent=1) + "\n")
         return Path(path)
 
     @classmethod
@@ -461,11 +461,3 @@ class TabularGAN:
         model.gan_ = gan.to(resolve_device(device)).eval()
         model.training_ = dict(meta.get("training", {}))
         return model
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, (tuple, set)):
-        return list(obj)
-    return str(obj)

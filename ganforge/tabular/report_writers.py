@@ -3,38 +3,23 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Mapping
 
-import numpy as np
 import pandas as pd
 
-from ganforge.io import write_text
+from ganforge.io import to_plain, write_text
 
 from .report_html import render_html
 from .report_text import _f, format_report, print_report  # noqa: F401  (importable from here)
 from .verdicts import verdicts
 
 
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (np.floating, float)):
-        v = float(obj)
-        return None if math.isnan(v) or math.isinf(v) else v
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
-
-
 def write_json(result: Mapping, path: str | Path) -> Path:
     """Write the report as JSON (NaN as null), atomically."""
     import json
 
-    return write_text(path, json.dumps(_jsonable(result), indent=2, allow_nan=False) + "\n")
+    return write_text(path, json.dumps(to_plain(result, nan=None), indent=2, allow_nan=False) + "\n")
 
 
 def write_html(result: Mapping, real: pd.DataFrame, synthetic: pd.DataFrame, path: str | Path,

@@ -1,4 +1,4 @@
-"""Data augmentation and class re-balancing with a conditional GAN or DAGAN: ``ganforge augment``.
+"""Enlarging a labelled data set with a conditional GAN or DAGAN (new images per class, or classes re-balanced): ``ganforge augment``.
 
 From a labelled image data set (a folder with one sub-folder per class, an ``.npz`` with images
 and labels, images with a label file, or a built-in) it trains a generator, or reuses a trained
