@@ -51,7 +51,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganforge.applications.augment import rare_class_settings
+from ganforge.applications.enlarge import rare_class_settings
 from ganforge.config import resolve
 from ganforge.data import Dataset, load_dataset
 from ganforge.experiment import build_gan, config_from
@@ -182,7 +182,7 @@ def cgan_samples(gan: Any, per_class: list[int], seed: int) -> tuple[torch.Tenso
 def dagan_samples(gan: Any, images: torch.Tensor, labels: torch.Tensor, per_class: list[int],
                   seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """``per_class[c]`` variations of class c's images, each image used in turn (as ``ganforge augment``)."""
-    from ganforge.applications.augment import LabelledImages, synthesize
+    from ganforge.applications.enlarge import LabelledImages, synthesize
 
     data = LabelledImages(images, labels, [str(c) for c in range(len(per_class))], [], {})
     x, y, _ = synthesize(gan, data, per_class, seed=seed)

@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 # Every name loads its module on first use, so `import ganforge` (and `ganforge --help`) stays light:
 # torch, pandas and scikit-learn load only when something needs them.
 _LAZY = {
-    "DiffAugment": "ganforge.augment",
+    "DiffAugment": "ganforge.diffaugment",
     **dict.fromkeys(["Config", "ConfigError", "DataConfig", "GANConfig", "ModelConfig", "TrainConfig", "resolve"],
                     "ganforge.config"),
     **dict.fromkeys(["BUILTIN_DATASETS", "Dataset", "DataError", "load_dataset"], "ganforge.data"),
@@ -39,10 +39,10 @@ _LAZY = {
     "PRESETS": "ganforge.presets",
     **dict.fromkeys(["EMA", "Callback", "CheckpointError", "Evaluate", "Trainer", "TrainingDiverged"],
                     "ganforge.training"),
-    "evaluate": "ganforge.metrics.evaluate", "evaluate_run": "ganforge.metrics.evaluate",
+    "evaluate": "ganforge.metrics.evaluate", "evaluate_run": "ganforge.runs.evaluate",
     "TabularGAN": "ganforge.tabular", "tabular_report": "ganforge.tabular",
 }
-_RENAMED = {"augment_dataset": ("ganforge.applications.augment", "augment")}
+_RENAMED = {"augment_dataset": ("ganforge.applications.enlarge", "augment")}
 
 
 def __getattr__(name: str):

@@ -334,7 +334,7 @@ def check(config: Config, warn: bool = True) -> None:
     _require(t.batch_size % g.pack == 0,
              f"train.batch_size ({t.batch_size}) must be a multiple of gan.pack ({g.pack})")
     if g.augment:
-        from ganforge.augment import AUGMENTATIONS
+        from ganforge.diffaugment import AUGMENTATIONS
 
         for item in (s.strip() for s in g.augment.split(",")):
             _require(item in AUGMENTATIONS,

@@ -110,7 +110,7 @@ def train(config: str | Path | Mapping[str, Any] | Config | None = None, *, out:
     restart = not created and not _checkpoint_path(run_dir, "last").exists()
     extra = [cb for cb in [mode_coverage_callback(dataset, cfg.train.sample_every)] if cb is not None]
     if cfg.eval.every:  # metric curves, best checkpoint, early stopping (built now: bad settings fail early)
-        from ganforge.metrics.evaluate import training_callbacks
+        from ganforge.runs.callbacks import training_callbacks
 
         extra += training_callbacks(cfg.eval, dataset, resolve_device(cfg.train.device), cfg.data.source)
     trainer = Trainer(gan, dataset, cfg.train, run_dir=run_dir, run_config=cfg.to_dict(),

@@ -282,10 +282,34 @@ def _remove_unnamed_versions(path: Path, manifest_data: dict[str, Any], names: l
                 _remove(entry)
 
 
+def uint8_images(images: torch.Tensor) -> torch.Tensor:
+    """Float images in [-1, 1] -> uint8 0..255 (clamped, rounded), same shape and device: the one place
+    that maps the networks' range back to pixel levels (the inverse of :meth:`ganforge.data.Dataset.batch`)."""
+    return ((images.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+
+
 def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """Float images in [-1, 1], (N, C, H, W) -> uint8 (N, H, W, C)."""
-    x = ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    return x.permute(0, 2, 3, 1).contiguous().numpy()
+    """Float images in [-1, 1], (N, C, H, W) -> uint8 (N, H, W, C) on the CPU, for pictures and files."""
+    return uint8_images(images.cpu()).permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def to_plain(obj: Any, *, nan: Any = float("nan")) -> Any:
+    """``obj`` as JSON-ready values: dicts (keys as str), lists (from tuples and sets), Python scalars (from
+    NumPy scalars), nested lists (from arrays and tensors), ``str`` of anything else. Non-finite floats become
+    ``nan`` (default: kept; ``None`` writes them as null)."""
+    if isinstance(obj, dict):
+        return {str(k): to_plain(v, nan=nan) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [to_plain(v, nan=nan) for v in obj]
+    if isinstance(obj, (np.ndarray, torch.Tensor)):
+        return to_plain(obj.tolist(), nan=nan)
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return obj if obj == obj and abs(obj) != float("inf") else nan
+    if obj is None or isinstance(obj, (str, bool, int)):
+        return obj
+    return str(obj)
 
 
 def picture(samples: torch.Tensor, real: torch.Tensor | None = None, caption: str | None = None) -> Image.Image:

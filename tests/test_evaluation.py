@@ -15,7 +15,8 @@ from conftest import tiny_image_config
 from ganforge.cli import main
 from ganforge.config import ConfigError
 from ganforge.experiment import load_run, train
-from ganforge.metrics.evaluate import TrainingEvaluator, evaluate_run, training_callbacks
+from ganforge.metrics.evaluate import TrainingEvaluator
+from ganforge.runs.evaluate import evaluate_run, training_callbacks
 from ganforge.metrics.reference import ReferenceCache
 from ganforge.training import Callback, load_checkpoint
 from ganforge.training.evaluation import BestCheckpoint, EarlyStopping, PeriodicEvaluation, read_results

@@ -1,5 +1,6 @@
 import pytest
 import torch
+from pathlib import Path
 from PIL import Image
 
 from ganforge.io import atomic_write, picture, save_picture, write_text
@@ -163,3 +164,34 @@ def test_folders_and_files_get_the_umask_permissions(tmp_path):
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o750  # mkdtemp alone gives 0700
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o640
+
+
+def test_to_plain_makes_json_ready_values():
+    import json
+
+    import numpy as np
+    import torch
+
+    from ganforge.io import to_plain
+
+    obj = {1: (np.float32(0.5), np.int64(3)), "a": {np.bool_(True), }, "t": torch.tensor([1, 2]),
+           "arr": np.array([[1.5]]), "nan": float("nan"), "p": Path("x/y")}
+    plain = to_plain(obj)
+    assert plain["1"] == [0.5, 3] and plain["a"] == [True] and plain["t"] == [1, 2] and plain["arr"] == [[1.5]]
+    assert plain["p"] == str(Path("x/y")) and plain["nan"] != plain["nan"]
+    assert to_plain({"x": [float("inf"), np.float64("nan")]}, nan=None) == {"x": [None, None]}
+    json.dumps(to_plain(obj, nan=None), allow_nan=False)
+
+
+def test_uint8_images_is_the_inverse_of_the_training_range():
+    import torch
+
+    from ganforge.data import Dataset, to_uint8_images
+    from ganforge.features.base import to_pixel_levels
+    from ganforge.io import to_uint8, uint8_images
+
+    data = torch.arange(0, 256, dtype=torch.uint8).reshape(1, 1, 16, 16)
+    x = Dataset(data, "ramp").batch(torch.tensor([0]))
+    assert torch.equal(uint8_images(x), data) and to_uint8_images is uint8_images
+    assert torch.equal(uint8_images(torch.tensor([-3.0, 3.0])), torch.tensor([0, 255], dtype=torch.uint8))
+    assert to_uint8(x).shape == (1, 16, 16, 1) and torch.equal(to_pixel_levels(x), data.float())

@@ -164,7 +164,7 @@ def test_the_start_line_leaves_the_training_unchanged(tmp_path):
 
 
 def test_describe_data_of_encoded_table_rows():
-    from ganforge.gans.tabular import ConditionalRows
+    from ganforge.data.tabular.sampler import ConditionalRows
     from ganforge.training.trainer import describe_data
 
     rows = ConditionalRows(torch.eye(4)[[0, 1, 2, 3, 0]], [(0, 4)])

@@ -10,7 +10,8 @@ import torch
 
 from ganforge.config import ConfigError
 from ganforge.data import DataError
-from ganforge.gans.tabular import ConditionalRows, ConditionalTabularGAN
+from ganforge.data.tabular.sampler import ConditionalRows
+from ganforge.gans.tabular import ConditionalTabularGAN
 from ganforge.nets.tabular import SpanActivation, TabularDiscriminator, TabularGenerator
 from ganforge.tabular.model import TabularGAN, parse_duration
 from ganforge.training import CheckpointError, Trainer

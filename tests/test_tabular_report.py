@@ -27,7 +27,7 @@ from ganforge.tabular.report import (
     write_html,
     write_json,
 )
-from ganforge.tabular.columns import resolve_kinds
+from ganforge.data.tabular.columns import resolve_kinds
 
 
 def table(n: int = 600, seed: int = 0, shift: float = 0.0) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""``ganforge augment``: the command line of :mod:`ganforge.applications.augment` (kept apart so that
+"""``ganforge augment``: the command line of :mod:`ganforge.applications.enlarge` (kept apart so that
 building the parser imports neither torch nor the data sets)."""
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ganforge.applications.augment import augment, augment_table, is_table
+    from ganforge.applications.enlarge import augment, augment_table, is_table
 
     overrides = [parse_set(args.set)] if args.set else []
     table = is_table(args.data)

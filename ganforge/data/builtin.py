@@ -9,16 +9,15 @@ random subset; for the synthetic mixtures it is the number of samples drawn
 from __future__ import annotations
 
 from importlib import resources
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 import torch
 
-from .errors import DataError
-from .mixtures import Mixture, gaussian1d, grid25, ring8
+from ganforge.errors import DataError
 
-if TYPE_CHECKING:
-    from . import Dataset
+from .dataset import Dataset
+from .mixtures import Mixture, gaussian1d, grid25, ring8
 
 __all__ = ["BUILTIN_DATASETS", "DEFAULT_MIXTURE_SAMPLES", "load_digits", "load_mnist"]
 
@@ -30,8 +29,6 @@ def load_digits(n: int | None = None, seed: int = 0) -> "Dataset":
     """scikit-learn's 1,797 8x8 grey digits, values 0..16 scaled to uint8 0..255, with labels."""
     from sklearn.datasets import load_digits as _sk_load_digits
 
-    from . import Dataset
-
     bunch = _sk_load_digits()
     images = np.rint(bunch.images * (255.0 / 16.0)).clip(0, 255).astype(np.uint8)
     data = torch.from_numpy(images).unsqueeze(1)
@@ -41,8 +38,6 @@ def load_digits(n: int | None = None, seed: int = 0) -> "Dataset":
 
 def load_mnist(n: int | None = None, seed: int = 0) -> "Dataset":
     """The vendored 5,000-digit MNIST subset (28x28 grey, 500 per class), with labels."""
-    from . import Dataset
-
     asset = resources.files("ganforge.data").joinpath("assets").joinpath(MNIST_ASSET)
     try:
         with asset.open("rb") as fh, np.load(fh, allow_pickle=False) as npz:
@@ -55,8 +50,6 @@ def load_mnist(n: int | None = None, seed: int = 0) -> "Dataset":
 
 def _mixture_loader(name: str, make: Callable[[], Mixture]) -> Callable[..., "Dataset"]:
     def load(n: int | None = None, seed: int = 0) -> "Dataset":
-        from . import Dataset
-
         count = DEFAULT_MIXTURE_SAMPLES if n is None else n
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise DataError(f"n must be a positive integer, got {n!r}")

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .errors import DataError
+from ganforge.errors import DataError
 
 __all__ = [
     "IMAGE_EXTENSIONS",

@@ -23,7 +23,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .errors import DataError
+from ganforge.errors import DataError
 
 __all__ = ["LABEL_FILE_TYPES", "read_label_file"]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .errors import DataError
+from ganforge.errors import DataError
 
 __all__ = ["Mixture", "ring8", "grid25", "gaussian1d"]
 

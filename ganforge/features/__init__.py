@@ -32,7 +32,7 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
-from ganforge.config import ConfigError
+from ganforge.errors import ConfigError
 from ganforge.features.base import (
     FeatureExtractor,
     Features,

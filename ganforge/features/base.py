@@ -23,7 +23,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ganforge.data import DataError
+from ganforge.errors import DataError
+from ganforge.io import uint8_images
 
 __all__ = ["FeatureExtractor", "Features", "ModuleExtractor", "IdentityExtractor", "as_samples",
            "to_pixel_levels", "tensor_fingerprint"]
@@ -126,8 +127,9 @@ def to_pixel_levels(x: Tensor, quantize: bool = True) -> Tensor:
     rounded to whole levels when ``quantize``."""
     if not x.is_floating_point():
         return x.float()
-    x = (x.float().clamp(-1, 1) + 1) * 127.5
-    return x.round() if quantize else x
+    if quantize:
+        return uint8_images(x).float()
+    return (x.float().clamp(-1, 1) + 1) * 127.5
 
 
 class FeatureExtractor:

@@ -68,7 +68,7 @@ def load_digits_classifier(image_size: int = 28, path: Any = None) -> tuple[Digi
     """The shipped (or given) digits classifier in eval mode, and the metadata stored with its weights."""
     from safetensors.torch import load
 
-    from ganforge.config import ConfigError
+    from ganforge.errors import ConfigError
 
     if image_size not in DIGITS_CONFIGS:
         raise ConfigError(f"no digits classifier for {image_size}x{image_size}; sizes: {sorted(DIGITS_CONFIGS)}")

@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganforge.config import ConfigError
+from ganforge.errors import ConfigError
 from ganforge.features.base import FeatureExtractor, tensor_fingerprint, to_pixel_levels
 
 __all__ = ["FID_WEIGHTS_URL", "InceptionExtractor", "InceptionV3FID", "InceptionWeightsError",

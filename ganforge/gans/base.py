@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, Mapping
 import torch
 from torch import Tensor, nn
 
-from ganforge.augment import DiffAugment
+from ganforge.diffaugment import DiffAugment
 from ganforge.losses import get_loss, gradient_penalty, r1_penalty
 from ganforge.gans.protocol import Phase, Preview, StepOutput, frozen, samples_of
 from ganforge.nets import unwrap

@@ -21,7 +21,7 @@ Feature metrics take samples or precomputed :class:`~ganforge.features.Features`
 ``extractor=`` (a name, a path, a module; see :func:`ganforge.features.get_extractor`) and return
 a record ``{"metric", "values": {...}, "n_fake", "n_real", "extractor", "input_size", ...}``.
 :func:`ganforge.metrics.evaluate.evaluate` runs several of them on one set of features, and
-:func:`ganforge.metrics.evaluate.evaluate_run` on a trained run folder.
+:func:`ganforge.runs.evaluate.evaluate_run` on a trained run folder.
 """
 
 from __future__ import annotations
@@ -92,11 +92,17 @@ HIGHER_IS_BETTER = frozenset({"precision", "recall", "density", "coverage", "is"
                               "modes_covered", "high_quality"})
 
 
+#: The modules whose import registers the built-in metrics. They are loaded by name, as plug-ins are: each
+#: imports :func:`register` from here, so importing them by statement would make a cycle.
+BUILTIN_MODULES = ("classifier", "conditional", "frechet", "image", "kid", "manifold", "mode_coverage", "tabular")
+
+
 def _load_builtin() -> None:
-    from ganforge.metrics import classifier, conditional, frechet, image, kid, manifold, mode_coverage  # noqa: F401
+    import importlib
 
-    from ganforge.tabular import report_metrics  # noqa: F401  (the tabular_* metrics)
-
+    for name in BUILTIN_MODULES:
+        importlib.import_module(f"ganforge.metrics.{name}")
+    mode_coverage = importlib.import_module("ganforge.metrics.mode_coverage")
     mode_coverage.mode_coverage.inputs = "mixture"  # samples plus the mixture's centres and std
     mode_coverage.mode_coverage.values = ("modes_covered", "high_quality")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ganforge.data import DataError
+from ganforge.errors import DataError
 from ganforge.features import Features
 from ganforge.metrics import register
 from ganforge.metrics.common import check_sample_counts, features_of, make_result

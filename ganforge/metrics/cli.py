@@ -63,9 +63,11 @@ def add_commands(sub: Any) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from ganforge.metrics.evaluate import evaluate, evaluate_run, parse_metrics
+    from ganforge.metrics.evaluate import evaluate, parse_metrics
+    from ganforge.runs.evaluate import evaluate_run
     from ganforge.metrics.reference import ReferenceCache
-    from ganforge.training.evaluation import _json_default, append_results
+    from ganforge.io import to_plain
+    from ganforge.training.evaluation import append_results
     from ganforge.training.runtime import resolve_device
 
     folders = args.real is not None or args.fake is not None
@@ -122,7 +124,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if to_stdout:
         console.output_on_stdout()
         for record in records:
-            print(json.dumps(record, default=_json_default, allow_nan=True))
+            print(json.dumps(to_plain(record), allow_nan=True))
     elif args.out:
         append_results(args.out, records)
     print(format_table(records), file=sys.stderr if to_stdout else sys.stdout)

@@ -15,12 +15,12 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ganforge.data import DataError
+from ganforge.errors import DataError
 from ganforge.features import Features, get_extractor, to_pixel_levels
+from ganforge.io import to_plain
 
 __all__ = ["SampleSizeWarning", "check_sample_counts", "check_same_kind", "features_of", "feature_pair",
            "make_result", "match_shape", "sample_limits"]
@@ -158,7 +158,7 @@ def make_result(metric: str, values: dict[str, float], fake: Features | None = N
                 *, notes: list[str] | None = None, **options: Any) -> dict[str, Any]:
     """The common result record: the metric, its values, sample counts, extractor, options and ``warnings``."""
     ref = fake if fake is not None else real
-    out: dict[str, Any] = {"metric": metric, "values": {k: _plain(v) for k, v in values.items()}}
+    out: dict[str, Any] = {"metric": metric, "values": {k: to_plain(v) for k, v in values.items()}}
     if fake is not None:
         out["n_fake"] = fake.n
     if real is not None:
@@ -169,13 +169,7 @@ def make_result(metric: str, values: dict[str, float], fake: Features | None = N
         out["input_size"] = list(ref.input_size)
         out["sample_shape"] = list(ref.sample_shape)
     if options:
-        out["options"] = {k: _plain(v) for k, v in options.items()}
+        out["options"] = {k: to_plain(v) for k, v in options.items()}
     if notes:
         out["warnings"] = list(notes)
     return out
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        return v.item()
-    return v

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganforge.data import DataError
+from ganforge.errors import DataError
 from ganforge.metrics import get_metric, register
 from ganforge.metrics.common import feature_pair, make_result
 from ganforge.metrics.frechet import frechet_distance

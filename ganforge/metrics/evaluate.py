@@ -1,10 +1,11 @@
 """Evaluation as a whole: several metrics on one set of features, for samples, for a run, during training.
 
 * :func:`evaluate` -- generated samples against reference samples (arrays, tensors, a Dataset);
-* :func:`evaluate_run` -- a trained run folder's generator against its data set (or another),
-  results appended to ``RUN/evaluation.jsonl``;
-* :func:`training_callbacks` -- the callbacks that evaluate every N steps, keep the best
-  checkpoint and stop early, as the ``eval`` section of a config asks.
+* :func:`generate` -- seeded samples from a GAN's generator, with the labels they were made for;
+* :class:`TrainingEvaluator` -- ``fn(gan) -> records`` for periodic evaluation during training.
+
+A run folder's evaluation (``evaluate_run``, ``training_callbacks``) is :mod:`ganforge.runs.evaluate`,
+a layer above: this module knows no run folder, checkpoint or Trainer.
 
 Every result is a record ``{"metric", "values", "n_fake", "n_real", "extractor", "input_size", ...}``.
 Results files are appended to, never rewritten; a record is identified by its metric, step,
@@ -13,23 +14,29 @@ sample counts and extractor.
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
 from typing import Any, Sequence
 
 import torch
 
-from ganforge.config import ConfigError
-from ganforge.data import DataError, Dataset
+from ganforge.data import Dataset
+from ganforge.errors import ConfigError, DataError
 from ganforge.features import Features, as_samples, get_extractor
-from ganforge.metrics import HIGHER_IS_BETTER, available_metrics, get_metric, metric_inputs
+from ganforge.metrics import available_metrics, get_metric, metric_inputs
 from ganforge.metrics.common import check_sample_counts, check_same_kind
 from ganforge.metrics.reference import ReferenceCache
-from ganforge.training.evaluation import RESULTS_FILE, append_results
 
-__all__ = ["evaluate", "evaluate_run", "parse_metrics", "resolve_checkpoint", "training_callbacks"]
+__all__ = ["TrainingEvaluator", "evaluate", "generate", "parse_metrics"]
 
-DEFAULT_METRICS = "fid,kid,pr,dc"
+# Old paths of the run-folder half, now in ganforge.runs.evaluate (loaded on use: metrics import no run code).
+_MOVED = ("DEFAULT_METRICS", "evaluate_run", "resolve_checkpoint", "training_callbacks")  # ganforge.runs.evaluate
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module("ganforge.runs.evaluate"), name)
+    raise AttributeError(f"module 'ganforge.metrics.evaluate' has no attribute {name!r}")
 
 
 def parse_metrics(spec: str | Sequence[str]) -> list[str]:
@@ -141,38 +148,6 @@ def evaluate(fake: Any, real: Any = None, *, metrics: str | Sequence[str] = "fid
     return records
 
 
-def resolve_checkpoint(run: Path, checkpoint: str) -> Path:
-    """``best``, ``last``, a file name in ``RUN/checkpoints``, a path, or a step number -> the checkpoint file."""
-    from ganforge.training import CheckpointError, load_checkpoint
-
-    folder = run / "checkpoints"
-    if checkpoint.isdigit():
-        step = int(checkpoint)
-        candidates = sorted(folder.glob("*.pt")) if folder.is_dir() else []
-        named = folder / f"step_{step:07d}.pt"
-        if named.is_file():
-            return named
-        steps = {}
-        for path in candidates:
-            try:
-                steps[path] = int(load_checkpoint(path)["step"])
-            except CheckpointError:
-                continue
-        for path, s in steps.items():
-            if s == step:
-                return path
-        have = ", ".join(f"{p.name} (step {s})" for p, s in steps.items()) or "none"
-        raise CheckpointError(f"{run}: no checkpoint of step {step}; checkpoints: {have}")
-    path = Path(checkpoint)
-    if path.suffix == ".pt" and path.is_file():
-        return path
-    path = folder / (checkpoint if checkpoint.endswith(".pt") else f"{checkpoint}.pt")
-    if not path.is_file():
-        have = ", ".join(sorted(p.stem for p in folder.glob("*.pt"))) if folder.is_dir() else "none"
-        raise CheckpointError(f"checkpoint not found: {path} (checkpoints in {folder}: {have or 'none'})")
-    return path
-
-
 def generate(gan: Any, n: int, seed: int = 0, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor | None]:
     """``n`` samples from a GAN's (EMA) generator with seeded latent vectors, on the CPU, and the labels they
     were generated for (class-conditional GANs: every class equally often, in blocks; else None).
@@ -192,60 +167,6 @@ def generate(gan: Any, n: int, seed: int = 0, batch_size: int = 500) -> tuple[to
         raise DataError(f"the generator produced NaN/Inf in {int(bad.sum())} of {n} samples; "
                         "the checkpoint's weights are broken (try an earlier checkpoint, e.g. --checkpoint best)")
     return x, labels
-
-
-def evaluate_run(run: str | Path, *, metrics: str | Sequence[str] = DEFAULT_METRICS, n: int = 10000,
-                 features: Any = "auto", checkpoint: str = "last", reference: str | None = None,
-                 reference_n: int | None = None, seed: int = 0, batch_size: int = 200, device: Any = "cpu",
-                 precision: str = "auto", inception_weights: Any = None, cache: ReferenceCache | None = None,
-                 write: bool = True, options: dict[str, dict[str, Any]] | None = None,
-                 resize: bool = False) -> list[dict[str, Any]]:
-    """Evaluate a run folder's generator (checkpoint ``best``/``last``/STEP/path) on ``n`` samples.
-
-    The reference is the run's own training data (``data`` in its config), or ``reference`` (a
-    built-in name, folder or array file), optionally a seeded subset of ``reference_n``; a reference of
-    another image shape needs ``resize``. Records
-    get ``run``, ``checkpoint``, ``step`` and ``seed`` and, with ``write``, are appended to
-    ``RUN/evaluation.jsonl``. Every check happens before anything is written.
-    """
-    from ganforge.data import load_dataset
-    from ganforge.experiment import load_data, load_run
-    from ganforge.training import load_checkpoint
-
-    run = Path(run)
-    if not run.is_dir():
-        raise ConfigError(f"run folder not found: {run}")
-    if not (run / "config.yaml").is_file():
-        raise ConfigError(f"{run} is not a run folder (no config.yaml)")
-    if n < 2:
-        raise ConfigError(f"--n must be >= 2; got {n}")
-    names = parse_metrics(metrics)
-    path = resolve_checkpoint(run, str(checkpoint))
-    step = int(load_checkpoint(path)["step"])
-    gan, cfg = load_run(run, checkpoint=str(path.resolve()))
-    if reference is None:
-        data = load_data(cfg)
-        reference_name = f"{cfg.data.source}"
-    else:
-        data = load_dataset(reference, seed=seed)
-        reference_name = str(reference)
-    source = reference_name
-    if reference_n is not None:
-        data = data.subset(min(reference_n, len(data)), seed)
-        reference_name += f"[{len(data)} of seed {seed}]"
-    samples, labels = generate(gan.eval(), n, seed)
-    options = {"kid": {"seed": seed, **(options or {}).get("kid", {})},
-               **{k: v for k, v in (options or {}).items() if k != "kid"}}
-    records = evaluate(samples, data, metrics=names, extractor=features, reference_name=reference_name,
-                       fake_labels=labels, data_source=source, resize=resize,
-                       cache=cache if cache is not None else ReferenceCache(), batch_size=batch_size, device=device,
-                       precision=precision, inception_weights=inception_weights, options=options)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    records = [{**r, "step": step, "checkpoint": path.name, "seed": seed, "source": "evaluate", "time": stamp}
-               for r in records]
-    if write:
-        append_results(run / RESULTS_FILE, records)
-    return records
 
 
 class TrainingEvaluator:
@@ -279,28 +200,3 @@ class TrainingEvaluator:
         return evaluate(samples, real, metrics=self.metrics, extractor=self.extractor, options=self.options,
                         fake_labels=labels,
                         mixture=self.dataset.mixture, reference_name=self.reference_name, device=self.device)
-
-
-def training_callbacks(eval_cfg: Any, dataset: Dataset, device: Any = "cpu", data_source: str | None = None
-                       ) -> list[Any]:
-    """PeriodicEvaluation (+ BestCheckpoint, + EarlyStopping) for a config's ``eval`` section; [] when off.
-
-    ``data_source`` is ``data.source`` of the config (default: the data set's name); it decides ``features: auto``.
-    """
-    from ganforge.training.evaluation import BestCheckpoint, EarlyStopping, PeriodicEvaluation
-
-    if not eval_cfg.every:
-        return []
-    metrics = parse_metrics(eval_cfg.metrics)
-    options = {"kid": {"subsets": eval_cfg.kid_subsets}} if "kid" in metrics else {}
-    evaluator = TrainingEvaluator(dataset, metrics, eval_cfg.n, eval_cfg.features, eval_cfg.reference_n,
-                                  eval_cfg.seed, device, options, data_source=data_source)
-    evaluation = PeriodicEvaluation(evaluator, eval_cfg.every)
-    callbacks: list[Any] = [evaluation]
-    if eval_cfg.monitor:
-        mode = eval_cfg.mode if eval_cfg.mode != "auto" else ("max" if eval_cfg.monitor in HIGHER_IS_BETTER else "min")
-        if eval_cfg.keep_best:
-            callbacks.append(BestCheckpoint(evaluation, eval_cfg.monitor, mode))
-        if eval_cfg.patience:
-            callbacks.append(EarlyStopping(evaluation, eval_cfg.monitor, eval_cfg.patience, mode, eval_cfg.min_delta))
-    return callbacks

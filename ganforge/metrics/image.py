@@ -18,7 +18,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ganforge.data import DataError
+from ganforge.errors import DataError
 from ganforge.metrics import register
 
 __all__ = ["psnr", "ssim"]

@@ -47,7 +47,7 @@ def kid(fake: Any, real: Any, *, extractor: Any = "auto", subsets: int = 100, su
     notes = check_sample_counts("kid", f.n, r.n, dim=f.dim)
     size = min(subset_size, f.n, r.n)
     if size < 2:
-        from ganforge.data import DataError
+        from ganforge.errors import DataError
 
         raise DataError(f"KID needs subsets of at least 2 samples; got subset_size={subset_size}")
     rng = np.random.default_rng(seed)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganforge.data import DataError
+from ganforge.errors import DataError
 from ganforge.metrics import register
 from ganforge.metrics.common import check_sample_counts, feature_pair, make_result
 

@@ -6,8 +6,8 @@ The names load their modules on first use, so the command line can build its par
 import importlib
 
 _LAZY = {
-    **dict.fromkeys(["KINDS", "detect_kind", "resolve_kinds"], "ganforge.tabular.columns"),
-    **dict.fromkeys(["ColumnSpec", "Span", "TabularTransformer"], "ganforge.tabular.transformer"),
+    **dict.fromkeys(["KINDS", "detect_kind", "resolve_kinds"], "ganforge.data.tabular.columns"),
+    **dict.fromkeys(["ColumnSpec", "Span", "TabularTransformer"], "ganforge.data.tabular.transformer"),
     **dict.fromkeys(["read_table", "write_table"], "ganforge.tabular.io"),
     **dict.fromkeys(["Report", "format_report", "print_report", "tabular_report"], "ganforge.tabular.report"),
     "add_report_command": "ganforge.tabular.cli",

@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from ganforge.data.errors import DataError
+from ganforge.errors import DataError
 from ganforge.tabular.read_options import add_read_arguments, read_arguments  # noqa: F401 (re-exported)
 
 __all__ = ["read_table", "write_table", "escape_formulas", "TableWarning", "add_read_arguments", "read_arguments",

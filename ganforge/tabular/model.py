@@ -1,6 +1,6 @@
 """``TabularGAN``: fit a table, sample synthetic rows (optionally conditioned), save and load.
 
-The model is the transformer (:class:`~ganforge.tabular.transformer.TabularTransformer`) plus a
+The model is the transformer (:class:`~ganforge.data.tabular.transformer.TabularTransformer`) plus a
 :class:`~ganforge.gans.tabular.ConditionalTabularGAN` trained by the ordinary
 :class:`~ganforge.training.Trainer`. A saved model is a folder of two files: ``model.safetensors``
 (the generator's weights; the EMA copy when one was kept) and ``model.json`` (hyper-parameters,
@@ -24,16 +24,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ganforge.config import ConfigError, TrainConfig
-from ganforge.data.errors import DataError
-from ganforge.gans.tabular import DISCRETE_MODES, ConditionalRows, ConditionalTabularGAN, condition_frequencies
+from ganforge.config import TrainConfig
+from ganforge.data.tabular.sampler import ConditionalRows
+from ganforge.data.tabular.transformer import TabularTransformer
+from ganforge.errors import CheckpointError, ConfigError, DataError
+from ganforge.gans.tabular import DISCRETE_MODES, ConditionalTabularGAN, condition_frequencies
 from ganforge.nets import unwrap
 from ganforge.nets.tabular import TabularDiscriminator, TabularGenerator
 from ganforge.provenance import provenance
 from ganforge.tabular.progress import TableProgress
-from ganforge.tabular.transformer import TabularTransformer
 from ganforge.training.callbacks import TimeBudget
-from ganforge.training.checkpoint import CheckpointError
 
 __all__ = ["TabularGAN", "parse_duration"]
 
@@ -102,7 +102,7 @@ class TabularGAN:
         min_category_count: categories seen fewer times are pooled into "other", never stored in
             the model nor sampled (``"<other>"`` in text columns, missing in others); 1 keeps all.
         identifiers: ``"generate"`` fresh values of the same format for identifier columns (ids,
-            e-mails, phone numbers, UUIDs; see :mod:`~ganforge.tabular.identifiers`) or ``"drop"`` them.
+            e-mails, phone numbers, UUIDs; see :mod:`~ganforge.data.tabular.identifiers`) or ``"drop"`` them.
     """
 
     def __init__(
@@ -399,7 +399,7 @@ class TabularGAN:
         """
         from safetensors.torch import save as safetensors_bytes
 
-        from ganforge.io import atomic_folder, atomic_write, write_text
+        from ganforge.io import atomic_folder, atomic_write, to_plain, write_text
 
         self._check_fitted()
         generator = unwrap(self.gan_.generator)
@@ -415,7 +415,7 @@ class TabularGAN:
         weights = safetensors_bytes(tensors, metadata={"format": FORMAT})
         with atomic_folder(path, manifest=META, fmt=FORMAT) as folder:
             atomic_write(folder / WEIGHTS, lambda f: f.write(weights))
-            write_text(folder / META, json.dumps(meta, indent=1, default=_json_default) + "\n")
+            write_text(folder / META, json.dumps(to_plain(meta), indent=1) + "\n")
         return Path(path)
 
     @classmethod
@@ -464,11 +464,3 @@ class TabularGAN:
         model.gan_ = gan.to(resolve_device(device)).eval()
         model.training_ = dict(meta.get("training", {}))
         return model
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, (tuple, set)):
-        return list(obj)
-    return str(obj)

@@ -36,7 +36,7 @@ The result is a :class:`Report`: the figures as a dict that shows itself as an H
 notebook, with a plain-words verdict per section (:mod:`~ganforge.tabular.verdicts`). Writers
 (:mod:`~ganforge.tabular.report_writers`): :func:`format_report` / :func:`print_report` (a
 table), :func:`write_json`, :func:`write_html` (one self-contained page with inline SVG plots).
-The scalar metrics are also in the metric registry (:mod:`~ganforge.tabular.report_metrics`):
+The figures are computed in :mod:`ganforge.metrics.tabular`, which also registers the scalar ones as metrics:
 ``tabular_shape``, ``tabular_pair_trends``,
 ``tabular_detection``, ``tabular_utility``, ``tabular_dcr``.
 """
@@ -45,9 +45,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import math
 import time
-import warnings
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -55,11 +53,10 @@ import numpy as np
 import pandas as pd
 
 from ganforge import console
-from ganforge.data.errors import DataError
-from ganforge.provenance import provenance
-
-from .columns import resolve_kinds
-from .report_data import (  # noqa: F401  (the preparation layer; these names stay importable from here)
+from ganforge.data.tabular.columns import resolve_kinds
+from ganforge.errors import DataError
+from ganforge.metrics.tabular.fidelity import column_shapes, detection_auc, pair_trends
+from ganforge.metrics.tabular.prepare import (  # noqa: F401  (the preparation layer; these names stay importable from here)
     _MISSING,
     NUMERIC_KINDS,
     _check_tables,
@@ -70,6 +67,10 @@ from .report_data import (  # noqa: F401  (the preparation layer; these names st
     _numeric_values,
     _sample_rows,
 )
+from ganforge.metrics.tabular.privacy import identifier_copies, privacy_metrics
+from ganforge.metrics.tabular.utility import utility_metrics
+from ganforge.provenance import provenance
+
 from .report_writers import Report, _f, format_report, print_report, write_html, write_json  # noqa: F401
 
 __all__ = [
@@ -85,339 +86,6 @@ __all__ = [
     "write_html",
     "write_json",
 ]
-
-
-# ----------------------------------------------------------------------------- fidelity
-
-
-def _ks(a: np.ndarray, b: np.ndarray) -> float:
-    """Two-sample Kolmogorov-Smirnov statistic (as ``scipy.stats.ks_2samp``, without its p-value's cost)."""
-    a, b = np.sort(a[~np.isnan(a)]), np.sort(b[~np.isnan(b)])
-    if len(a) == 0 or len(b) == 0:
-        return float(len(a) != len(b))
-    grid = np.concatenate([a, b])
-    cdf_a = np.searchsorted(a, grid, side="right") / len(a)
-    cdf_b = np.searchsorted(b, grid, side="right") / len(b)
-    return float(np.abs(cdf_a - cdf_b).max())
-
-
-def _tvd(a: np.ndarray, b: np.ndarray, n: int) -> float:
-    p = np.bincount(a, minlength=n) / max(len(a), 1)
-    q = np.bincount(b, minlength=n) / max(len(b), 1)
-    return float(0.5 * np.abs(p - q).sum())
-
-
-def column_shapes(cols: _Columns, a: str = "real", b: str = "synthetic") -> dict:
-    """Per-column shape scores (1 - KS or 1 - TVD), their mean, and missing rates."""
-    per = {}
-    for col, kind in cols.kinds.items():
-        if kind in NUMERIC_KINDS:
-            x, y = cols.numeric[col][a], cols.numeric[col][b]
-            stat, metric = _ks(x, y), "KS"
-            miss = (float(np.isnan(x).mean()), float(np.isnan(y).mean()))
-        else:
-            x, y = cols.codes[col][a], cols.codes[col][b]
-            stat, metric = _tvd(x, y, len(cols.labels[col])), "TVD"
-            m = cols.labels[col].index(_MISSING) if _MISSING in cols.labels[col] else -1
-            miss = (float((x == m).mean()), float((y == m).mean()))
-        per[col] = {"kind": kind, "metric": metric, "statistic": stat, "score": 1.0 - stat,
-                    "missing_real": miss[0], "missing_synthetic": miss[1]}
-    scores = [v["score"] for v in per.values()]
-    return {"mean": float(np.mean(scores)), "per_column": per}
-
-
-def _binned(cols: _Columns, col: str, tables: Sequence[str], bins: int = 10) -> tuple[dict, int]:
-    """A numeric column as codes of (at most) ``bins`` bins at the first table's quantiles; NaN its own bin."""
-    ref = cols.numeric[col][tables[0]]
-    ref = ref[~np.isnan(ref)]
-    edges = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1)[1:-1])) if len(ref) else np.array([])
-    out = {}
-    for t in tables:
-        x = cols.numeric[col][t]
-        c = np.searchsorted(edges, x, side="right")
-        c[np.isnan(x)] = len(edges) + 1
-        out[t] = c
-    return out, len(edges) + 2
-
-
-def pair_trends(cols: _Columns, a: str = "real", b: str = "synthetic", max_pairs: int | None = None) -> dict:
-    """Pair-trend scores for every pair of columns (correlation or contingency similarity) and their mean."""
-    names = list(cols.kinds)
-    coded = {}
-    for col in names:
-        if cols.kinds[col] in NUMERIC_KINDS:
-            coded[col] = _binned(cols, col, [a, b])
-        else:
-            coded[col] = ({t: cols.codes[col][t] for t in (a, b)}, len(cols.labels[col]))
-    pairs = []
-    for i in range(len(names)):
-        for j in range(i + 1, len(names)):
-            c1, c2 = names[i], names[j]
-            if cols.kinds[c1] in NUMERIC_KINDS and cols.kinds[c2] in NUMERIC_KINDS:
-                r = [_pearson(cols.numeric[c1][t], cols.numeric[c2][t]) for t in (a, b)]
-                if any(math.isnan(v) for v in r):
-                    score = float("nan")
-                else:
-                    score = 1.0 - abs(r[0] - r[1]) / 2
-                pairs.append({"columns": [c1, c2], "metric": "correlation", "real": r[0], "synthetic": r[1],
-                              "score": score})
-            else:
-                (k1, n1), (k2, n2) = coded[c1], coded[c2]
-                tvd = _tvd(k1[a] * n2 + k2[a], k1[b] * n2 + k2[b], n1 * n2)
-                pairs.append({"columns": [c1, c2], "metric": "contingency", "score": 1.0 - tvd})
-            if max_pairs and len(pairs) >= max_pairs:
-                break
-    scores = [p["score"] for p in pairs if not math.isnan(p["score"])]
-    return {"mean": float(np.mean(scores)) if scores else float("nan"), "pairs": pairs}
-
-
-def _pearson(x: np.ndarray, y: np.ndarray) -> float:
-    ok = ~(np.isnan(x) | np.isnan(y))
-    x, y = x[ok], y[ok]
-    if len(x) < 2 or x.std() == 0 or y.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(x, y)[0, 1])
-
-
-
-@_limited
-def detection_auc(cols: _Columns, a: str = "real", b: str = "synthetic", model: str = "gbm", folds: int = 5,
-                  max_rows: int | None = 10_000, seed: int = 0) -> dict:
-    """Cross-validated ROC AUC of a classifier telling ``a`` rows from ``b`` rows (equal numbers of each)."""
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-    rng = np.random.default_rng(seed)
-    n_a, n_b = len(cols.tables[a]), len(cols.tables[b])
-    n = min(n_a, n_b, max_rows or max(n_a, n_b))
-    ra, rb = _sample_rows(n_a, n, rng), _sample_rows(n_b, n, rng)
-    clf = _detector(model, seed)
-    folds = min(folds, n)
-    if folds < 2:
-        return {"auc": float("nan"), "model": model, "folds": folds, "n_per_class": int(n)}
-    if model == "gbm":  # trees take raw numbers (NaN included) and category codes natively
-        x, categorical = _ordinal_features(cols, a, [(a, ra), (b, rb)])
-        clf.set_params(categorical_features=categorical)
-    else:
-        feats = _Features(cols, a)
-        x = np.vstack([feats(a, ra), feats(b, rb)])
-    y = np.r_[np.zeros(len(ra)), np.ones(len(rb))]
-    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        p = cross_val_predict(clf, x, y, cv=cv, method="predict_proba")[:, 1]
-    return {"auc": float(roc_auc_score(y, p)), "model": model, "folds": folds, "n_per_class": int(n)}
-
-
-def _ordinal_features(cols: _Columns, ref: str, parts: list[tuple[str, np.ndarray]], max_categories: int = 250):
-    """Stacked rows of several tables as numbers and category codes (the ``ref`` table's most frequent
-    ``max_categories`` values; the rest share one code), with the mask of categorical columns."""
-    blocks, categorical = [], []
-    for col, kind in cols.kinds.items():
-        if kind in NUMERIC_KINDS:
-            blocks.append(np.concatenate([cols.numeric[col][t][rows] for t, rows in parts]))
-            categorical.append(False)
-        else:
-            counts = np.bincount(cols.codes[col][ref], minlength=len(cols.labels[col]))
-            top = np.argsort(-counts, kind="stable")[:max_categories]
-            lookup = np.full(len(cols.labels[col]), len(top), dtype=np.float64)
-            lookup[top] = np.arange(len(top))
-            blocks.append(np.concatenate([lookup[cols.codes[col][t][rows]] for t, rows in parts]))
-            categorical.append(True)
-    return np.column_stack(blocks), np.array(categorical)
-
-
-def _detector(model: str, seed: int):
-    if model == "gbm":
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
-        return HistGradientBoostingClassifier(max_iter=100, early_stopping=False, random_state=seed)
-    if model == "logistic":
-        from sklearn.linear_model import LogisticRegression
-
-        return LogisticRegression(max_iter=500)
-    raise ValueError(f"unknown detection model {model!r}; models: gbm, logistic")
-
-
-# ----------------------------------------------------------------------------- utility
-
-
-def _classifiers(seed: int) -> dict:
-    from sklearn.ensemble import AdaBoostClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.neural_network import MLPClassifier
-    from sklearn.tree import DecisionTreeClassifier
-
-    # As in SDGym's evaluation of the CTGAN paper (Xu et al. 2019).
-    return {
-        "decision_tree": DecisionTreeClassifier(max_depth=20, random_state=seed),
-        "adaboost": AdaBoostClassifier(random_state=seed),
-        "logistic_regression": LogisticRegression(class_weight="balanced", max_iter=50),
-        "mlp": MLPClassifier(hidden_layer_sizes=(50,), max_iter=50, random_state=seed),
-    }
-
-
-def _regressors(seed: int) -> dict:
-    from sklearn.linear_model import LinearRegression
-    from sklearn.neural_network import MLPRegressor
-    from sklearn.tree import DecisionTreeRegressor
-
-    return {
-        "linear_regression": LinearRegression(),
-        "decision_tree": DecisionTreeRegressor(max_depth=20, random_state=seed),
-        "mlp": MLPRegressor(hidden_layer_sizes=(50,), max_iter=50, random_state=seed),
-    }
-
-
-def _classification_scores(model, x_test, y_test, positive: int | None) -> dict:
-    from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
-
-    pred = model.predict(x_test)
-    out = {"accuracy": float(accuracy_score(y_test, pred))}
-    if positive is not None:
-        out["f1"] = float(f1_score(y_test, pred, pos_label=positive, average="binary", zero_division=0))
-    else:
-        out["f1"] = float(f1_score(y_test, pred, average="macro", zero_division=0))
-    auc = float("nan")
-    classes = list(model.classes_)
-    try:
-        proba = model.predict_proba(x_test)
-        if positive is not None and positive in classes and len(np.unique(y_test)) == 2:
-            auc = float(roc_auc_score(y_test == positive, proba[:, classes.index(positive)]))
-        elif positive is None and set(np.unique(y_test)) <= set(classes) and len(classes) > 2:
-            auc = float(roc_auc_score(y_test, proba, multi_class="ovr", labels=classes))
-    except (ValueError, AttributeError):
-        pass
-    out["auroc"] = auc
-    return out
-
-
-@_limited
-def utility_metrics(cols: _Columns, target: str, train: str = "real", synthetic: str = "synthetic",
-                    test: str = "holdout", train_rows: np.ndarray | None = None,
-                    test_rows: np.ndarray | None = None, max_rows: int | None = None, seed: int = 0) -> dict:
-    """Train-on-synthetic / test-on-real against train-on-real / test-on-real for ``target``."""
-    from sklearn.metrics import r2_score
-
-    kind = cols.kinds[target]
-    rng = np.random.default_rng(seed)
-    feats = _Features(cols, train, scale="sdgym", exclude=[target])
-    train_rows = np.arange(len(cols.tables[train])) if train_rows is None else train_rows
-    test_rows = np.arange(len(cols.tables[test])) if test_rows is None else test_rows
-    syn_rows = np.arange(len(cols.tables[synthetic]))
-    if max_rows:
-        train_rows = train_rows[_sample_rows(len(train_rows), max_rows, rng)]
-        syn_rows = syn_rows[_sample_rows(len(syn_rows), max_rows, rng)]
-
-    def xy(table, rows):
-        if kind in NUMERIC_KINDS:
-            y = cols.numeric[target][table][rows]
-            ok = ~np.isnan(y)
-        else:
-            y = cols.codes[target][table][rows]
-            ok = y != (cols.labels[target].index(_MISSING) if _MISSING in cols.labels[target] else -1)
-        return feats(table, rows[ok]), y[ok]
-
-    data = {"real": xy(train, train_rows), "synthetic": xy(synthetic, syn_rows)}
-    x_test, y_test = xy(test, test_rows)
-    result: dict[str, Any] = {"target": target, "n_train": {k: int(len(v[1])) for k, v in data.items()},
-                              "n_test": int(len(y_test))}
-    if kind in NUMERIC_KINDS:
-        result["task"] = "regression"
-        models, metric = _regressors(seed), "r2"
-        positive = None
-    else:
-        labels = cols.labels[target]
-        counts = np.bincount(data["real"][1], minlength=len(labels))
-        present = np.flatnonzero(counts)
-        result["task"] = "binary" if len(present) == 2 else "multiclass"
-        positive = int(present[np.argmin(counts[present])]) if len(present) == 2 else None
-        if positive is not None:
-            result["positive_class"] = labels[positive]
-        models, metric = _classifiers(seed), "f1"
-    scores: dict[str, dict] = {}
-    for trained_on, (x, y) in data.items():
-        for name, model in models.items():
-            entry = scores.setdefault(name, {})
-            if len(np.unique(y)) < (1 if result["task"] == "regression" else 2):
-                entry[trained_on] = {"error": "the training data has a single class"}
-                continue
-            from sklearn.base import clone
-
-            m = clone(model)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                m.fit(x, y)
-                if result["task"] == "regression":
-                    entry[trained_on] = {"r2": float(r2_score(y_test, m.predict(x_test)))}
-                else:
-                    entry[trained_on] = _classification_scores(m, x_test, y_test, positive)
-    result["models"] = scores
-    eff = {}
-    for trained_on in data:
-        vals = [s[trained_on].get(metric, float("nan")) for s in scores.values()]
-        eff[trained_on] = float(np.mean(vals))
-    result["ml_efficacy"] = {"metric": metric, **eff}
-    return result
-
-
-# ----------------------------------------------------------------------------- privacy
-
-
-def _row_hashes(df: pd.DataFrame, kinds: dict[str, str]) -> np.ndarray:
-    canon = {}
-    for col, kind in kinds.items():
-        if kind in NUMERIC_KINDS:
-            canon[col] = _numeric_values(df[col], kind)
-        else:
-            canon[col] = _keys(df[col])
-    return pd.util.hash_pandas_object(pd.DataFrame(canon), index=False).to_numpy()
-
-
-def _nearest(ref: np.ndarray, query: np.ndarray) -> np.ndarray:
-    from sklearn.neighbors import NearestNeighbors
-
-    nn = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(ref)
-    return nn.kneighbors(query, return_distance=True)[0][:, 0]
-
-
-@_limited
-def privacy_metrics(cols: _Columns, train: str = "real", synthetic: str = "synthetic", holdout: str = "holdout",
-                    max_rows: int | None = 10_000, seed: int = 0) -> dict:
-    """DCR (synthetic->train vs holdout->train), exact-copy shares, distance-based membership AUC."""
-    from sklearn.metrics import roc_auc_score
-
-    rng = np.random.default_rng(seed)
-    feats = _Features(cols, train)
-    train_hash = set(_row_hashes(cols.tables[train], cols.kinds).tolist())
-    copies = {t: float(np.isin(_row_hashes(cols.tables[t], cols.kinds), list(train_hash)).mean())
-              for t in (synthetic, holdout)}
-    n_train = len(cols.tables[train])
-    ref_rows = _sample_rows(n_train, None, rng)
-    syn_rows = _sample_rows(len(cols.tables[synthetic]), max_rows, rng)
-    hold_rows = _sample_rows(len(cols.tables[holdout]), max_rows, rng)
-    x_train = feats(train, ref_rows)
-    d_syn = _nearest(x_train, feats(synthetic, syn_rows))
-    d_hold = _nearest(x_train, feats(holdout, hold_rows))
-
-    def summary(d):
-        return {"p5": float(np.percentile(d, 5)), "median": float(np.median(d)), "n": int(len(d))}
-
-    # membership inference: members (training rows) vs non-members (holdout), scored by -DCR to synthetic
-    n_mem = min(len(hold_rows), n_train)
-    members = np.sort(rng.choice(n_train, n_mem, replace=False))
-    x_syn = feats(synthetic, syn_rows)
-    d_mem = _nearest(x_syn, feats(train, members))
-    d_non = _nearest(x_syn, feats(holdout, hold_rows))
-    labels = np.r_[np.ones(len(d_mem)), np.zeros(len(d_non))]
-    mia = float(roc_auc_score(labels, -np.r_[d_mem, d_non]))
-    return {
-        "dcr": {"synthetic_to_train": summary(d_syn), "holdout_to_train": summary(d_hold),
-                "synthetic_below_holdout_p5": float((d_syn < np.percentile(d_hold, 5)).mean())},
-        "exact_copies": {"synthetic": copies[synthetic], "holdout": copies[holdout]},
-        "membership_auc": mia,
-        "n_members": int(n_mem),
-    }
 
 
 # ----------------------------------------------------------------------------- the report
@@ -459,16 +127,6 @@ def tabular_report(
         result = _report(real, synthetic, holdout, target, discrete_columns, seed, column_kinds, detection_model,
                          max_rows, utility_rows)
     return Report(result, real, synthetic, made)
-
-
-def identifier_copies(tables: dict[str, pd.DataFrame], ids: list[str]) -> dict[str, float]:
-    """For each identifier column, the share of synthetic values that are real values (should be 0)."""
-    out = {}
-    for col in ids:
-        real = set(tables["real"][col].dropna().astype(str))
-        fake = tables["synthetic"][col].dropna().astype(str)
-        out[col] = float(fake.isin(real).mean()) if len(fake) else 0.0
-    return out
 
 
 def _report(real, synthetic, holdout, target, discrete_columns, seed, column_kinds, detection_model, max_rows,

@@ -17,8 +17,9 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .report_data import _MISSING, NUMERIC_KINDS, _keys, _numeric_values
-from .report_writers import _f
+from ganforge.metrics.tabular.prepare import _MISSING, NUMERIC_KINDS, _keys, _numeric_values
+
+from .report_text import _f, format_report
 from .verdicts import Verdict, verdicts
 
 __all__ = ["render_html", "histogram", "category_frequencies"]
@@ -316,8 +317,6 @@ def render_html(result: Mapping, real: pd.DataFrame, synthetic: pd.DataFrame, pr
 
     ``page=False`` gives a fragment (a ``<div>`` with its scoped style) to embed, e.g. in a notebook.
     """
-    from .report_writers import format_report
-
     fid = result["fidelity"]
     real = real.rename(columns=str)
     synthetic = synthetic.rename(columns=str)

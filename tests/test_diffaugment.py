@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from ganforge.augment import AUGMENTATIONS, DiffAugment, cutout_mask, translate
+from ganforge.diffaugment import AUGMENTATIONS, DiffAugment, cutout_mask, translate
 
 
 def _gen(seed=0):

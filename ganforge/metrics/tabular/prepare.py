@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ganforge.data.errors import DataError
+from ganforge.errors import DataError
 
 
 NUMERIC_KINDS = ("continuous", "integer", "datetime")

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from ganforge.data import DataError
-from ganforge.tabular import ColumnSpec, Span, TabularTransformer, detect_kind, resolve_kinds
+from ganforge.data.tabular.columns import detect_kind, resolve_kinds
+from ganforge.data.tabular.transformer import ColumnSpec, Span, TabularTransformer
 
 
 def mixed_frame(n: int = 2000, seed: int = 0) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ganforge.tabular import identifiers
+from ganforge.data.tabular import identifiers
 from ganforge.tabular.model import TabularGAN
 
 TINY = dict(batch_size=100, latent_dim=8, generator_dims=(16, 16), discriminator_dims=(16, 16), verbose=False,

@@ -1,4 +1,4 @@
-"""Data augmentation and class re-balancing with a conditional GAN or DAGAN: ``ganforge augment``.
+"""Enlarging a labelled data set with a conditional GAN or DAGAN (new images per class, or classes re-balanced): ``ganforge augment``.
 
 From a labelled image data set (a folder with one sub-folder per class, an ``.npz`` with images
 and labels, images with a label file, or a built-in) it trains a generator, or reuses a trained
@@ -37,9 +37,9 @@ import numpy as np
 import torch
 
 from ganforge.applications import METHODS
-from ganforge.config import ConfigError
+from ganforge.data import BUILTIN_DATASETS, find_images, load_dataset, read_label_file
+from ganforge.errors import ConfigError, DataError
 from ganforge.gans.types import CLASS_CONDITIONAL
-from ganforge.data import BUILTIN_DATASETS, DataError, find_images, load_dataset, read_label_file
 from ganforge.io import atomic_folder, check_output
 from ganforge.nets import DCGAN_SIZES, unwrap
 

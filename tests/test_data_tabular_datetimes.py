@@ -8,7 +8,7 @@ import pytest
 
 from ganforge.data import DataError
 from ganforge.tabular import TabularTransformer, detect_kind
-from ganforge.tabular.datetimes import detect_format, parse_times
+from ganforge.data.tabular.datetimes import detect_format, parse_times
 from ganforge.tabular.model import TabularGAN
 
 N = 1500

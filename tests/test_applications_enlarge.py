@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from ganforge.applications import augment as aug
+from ganforge.applications import enlarge as aug
 from ganforge.cli import main
 from ganforge.data import DataError, load_dataset, read_label_file
 
