@@ -17,6 +17,20 @@ def tiny_image_config(**train) -> dict:
     }
 
 
+@pytest.fixture(scope="module")
+def tiny_image_run(tmp_path_factory):
+    """A run folder of ``tiny_image_config`` trained 2 steps through the command line (one per test module)."""
+    import yaml
+
+    from ganforge.cli import main
+
+    run = tmp_path_factory.mktemp("image") / "run"
+    path = run.parent / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_image_config()))
+    assert main(["train", str(path), "--out", str(run), "--set", "train.steps=2", "-q"]) == 0
+    return run
+
+
 @pytest.fixture
 def tiny_config():
     return tiny_image_config

@@ -147,15 +147,6 @@ def one_line_error(capsys, prefix: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def image_run(tmp_path_factory):
-    run = tmp_path_factory.mktemp("image") / "run"
-    path = run.parent / "tiny.yaml"
-    path.write_text(yaml.safe_dump(tiny_image_config()))
-    assert main(["train", str(path), "--out", str(run), "--set", "train.steps=2", "-q"]) == 0
-    return run
-
-
-@pytest.fixture(scope="module")
 def conditional_run(tmp_path_factory):
     run = tmp_path_factory.mktemp("cgan") / "run"
     cfg = tiny_image_config()
@@ -175,7 +166,7 @@ def points_run(tmp_path_factory):
     return run
 
 
-def test_expected_failures_are_one_line_and_exit_2(tmp_path, image_run, capsys, monkeypatch):
+def test_expected_failures_are_one_line_and_exit_2(tmp_path, tiny_image_run, capsys, monkeypatch):
     """Each command's expected failures: one line naming the command, exit code 2, no traceback, no file '-'."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "file.txt").write_text("x")
@@ -183,10 +174,10 @@ def test_expected_failures_are_one_line_and_exit_2(tmp_path, image_run, capsys, 
         (["train", "digits", "--out", "r", "--set", "train.batch_size=5000", "--set", "train.steps=2"],
          "ganforge train", "1797 samples: too few for batches of 5000"),
         (["train", "--out", "-"], "ganforge train", "--out - (standard output)"),
-        (["sample", str(image_run), "--out", "-"], "ganforge sample", "this run makes images"),
-        (["sample", str(image_run), "-n", "0", "--out", "s.npz"], "ganforge sample", "-n must be >= 1"),
-        (["sample", str(image_run), "--labels", "3", "--out", "s.npz"], "ganforge sample", "class-conditional"),
-        (["sample", str(image_run), "--out", "file.txt/s.npz"], "ganforge sample", "file.txt"),
+        (["sample", str(tiny_image_run), "--out", "-"], "ganforge sample", "this run makes images"),
+        (["sample", str(tiny_image_run), "-n", "0", "--out", "s.npz"], "ganforge sample", "-n must be >= 1"),
+        (["sample", str(tiny_image_run), "--labels", "3", "--out", "s.npz"], "ganforge sample", "class-conditional"),
+        (["sample", str(tiny_image_run), "--out", "file.txt/s.npz"], "ganforge sample", "file.txt"),
         (["evaluate", "--real", "no.npy", "--fake", "no.npy"], "ganforge evaluate", "no.npy"),
         (["tabular", "fit", "no.csv", "--out", "m"], "ganforge tabular fit", "no.csv"),
         (["tabular", "fit", "no.csv", "--out", "-"], "ganforge tabular fit", "--out - (standard output)"),
@@ -215,10 +206,10 @@ def test_os_errors_the_user_can_fix_are_one_line_and_bugs_are_not():
     assert _os_error_message(OSError("not a system error")) is None
 
 
-def test_quiet_prints_results_only(image_run, tmp_path, capsys):
-    assert main(["sample", str(image_run), "-n", "2", "--out", str(tmp_path / "s.npz"), "-q"]) == 0
+def test_quiet_prints_results_only(tiny_image_run, tmp_path, capsys):
+    assert main(["sample", str(tiny_image_run), "-n", "2", "--out", str(tmp_path / "s.npz"), "-q"]) == 0
     assert capsys.readouterr().out == ""
-    assert main(["sample", str(image_run), "-n", "2", "--out", str(tmp_path / "t.npz")]) == 0
+    assert main(["sample", str(tiny_image_run), "-n", "2", "--out", str(tmp_path / "t.npz")]) == 0
     assert "wrote 2 samples" in capsys.readouterr().out
 
 
@@ -235,7 +226,7 @@ def test_points_to_standard_output_as_csv(points_run, tmp_path, capsys, monkeypa
     assert saved.shape == (5, 2) and np.allclose(saved, np.loadtxt(rows[1:], delimiter=","), atol=1e-6)
 
 
-def test_samples_stream_in_chunks(image_run, tmp_path, monkeypatch):
+def test_samples_stream_in_chunks(tiny_image_run, tmp_path, monkeypatch):
     """Memory does not grow with -n: the GAN is asked for at most CHUNK samples at a time, and the
     .npz and the PNG folder hold the same images."""
     import ganforge.samples
@@ -245,13 +236,13 @@ def test_samples_stream_in_chunks(image_run, tmp_path, monkeypatch):
     original = GAN.sample
     monkeypatch.setattr(ganforge.samples, "CHUNK", 4)
     monkeypatch.setattr(GAN, "sample", lambda self, n, **kw: asked.append(n) or original(self, n, **kw))
-    assert main(["sample", str(image_run), "-n", "10", "--out", str(tmp_path / "s.npz")]) == 0
+    assert main(["sample", str(tiny_image_run), "-n", "10", "--out", str(tmp_path / "s.npz")]) == 0
     assert asked == [4, 4, 2]
     with np.load(tmp_path / "s.npz") as z:
         assert sorted(z.files) == ["images"]
         images = z["images"]
     assert images.shape == (10, 1, 8, 8) and images.dtype == np.uint8
-    assert main(["sample", str(image_run), "-n", "10", "--out", str(tmp_path / "pngs")]) == 0
+    assert main(["sample", str(tiny_image_run), "-n", "10", "--out", str(tmp_path / "pngs")]) == 0
     pngs = sorted((tmp_path / "pngs").glob("sample_*.png"))
     assert len(pngs) == 10 and (tmp_path / "pngs" / "overview.png").is_file()
     assert all((np.asarray(Image.open(p)) == images[i, 0]).all() for i, p in enumerate(pngs))

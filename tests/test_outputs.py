@@ -6,12 +6,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from ganforge.cli import main
 from ganforge.errors import OutputError
 from ganforge.io import check_output
-from conftest import tiny_image_config
 
 
 def refused(capsys, argv, path, way_out="--overwrite"):
@@ -43,12 +41,8 @@ def test_check_output_rule(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    run = tmp_path_factory.mktemp("image") / "run"
-    path = run.parent / "tiny.yaml"
-    path.write_text(yaml.safe_dump(tiny_image_config()))
-    assert main(["train", str(path), "--out", str(run), "--set", "train.steps=2", "-q"]) == 0
-    return run
+def run(tiny_image_run):
+    return tiny_image_run
 
 
 def test_sample_npz(run, tmp_path, capsys):
