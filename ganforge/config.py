@@ -19,6 +19,7 @@ from typing import Any, Literal, Mapping, Optional
 
 import yaml
 
+from ganforge.durations import Duration, parse_duration
 from ganforge.errors import ConfigError, ConfigWarning
 
 Norm = Literal["batch", "instance", "none"]
@@ -78,6 +79,7 @@ class TrainConfig:
     """The training loop (see :class:`ganforge.training.Trainer`)."""
 
     steps: int = 2000  # generator steps
+    time_budget: Optional[Duration] = None  # also stop after this long ("4.5m", "90s", seconds); schedules follow the steps that fit
     batch_size: int = 64  # per process
     class_balanced: bool = False  # draw every class equally often (labelled data; for imbalanced classes)
     lr_g: float = 2e-4
@@ -148,7 +150,7 @@ class Config:
 
 # Keys that may change when a run is resumed: they do not alter the training trajectory.
 RESUMABLE_KEYS = frozenset(
-    {"train.steps", "train.log_every", "train.sample_every", "train.checkpoint_every", "train.progress",
+    {"train.steps", "train.time_budget", "train.log_every", "train.sample_every", "train.checkpoint_every", "train.progress",
      "train.tensorboard", "train.dist_timeout"}
     | {f"eval.{f.name}" for f in dataclasses.fields(EvalConfig)}  # evaluation does not alter training
 )
@@ -256,6 +258,8 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return _coerce(inner[0], value, key)
+    if tp is Duration:
+        return parse_duration(value, key)
     if origin is Literal:
         if value not in args:
             raise ConfigError(f"{key} must be one of {', '.join(map(repr, args))}; got {value!r}")

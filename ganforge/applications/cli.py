@@ -40,6 +40,8 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--preset", default=None, help="preset of the new run (default: by method and image size)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config key of the new run, e.g. --set train.steps=500 (repeatable)")
+    p.add_argument("--time-budget", default=None, metavar="DURATION",
+                   help="train the new model for at most this long (e.g. 10m); schedules follow the steps that fit")
     p.add_argument("--image-size", type=int, default=None, help="resize images to this square size")
     p.add_argument("--format", default="auto", choices=["auto", "folder", "npz"],
                    help="images: a class-folder tree or data.npz (default: like the input)")
@@ -58,6 +60,10 @@ def _run(args: argparse.Namespace) -> int:
     table = is_table(args.data)
     if console.verbosity() == console.QUIET and args.run is None:  # no progress bar, no column table
         overrides.append({"tabular": {"verbose": False}} if table else {"train": {"progress": False}})
+    if args.time_budget is not None:
+        if args.run is not None:
+            raise ConfigError("--time-budget applies to a new model; --run reuses a trained one")
+        overrides.append({"tabular" if table else "train": {"time_budget": args.time_budget}})
     method = args.method or ("tabular" if table else "cgan")
     if table != (method == "tabular"):
         raise ConfigError(f"{args.data} is a table: use --method tabular (or leave --method out)" if table
