@@ -344,6 +344,8 @@ def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = 
     split = _validation_split(data, validation, seed, run, say) if sum(additions) else None
     if split is not None:
         overrides = [*overrides, {"data": {"holdout": validation, "holdout_seed": seed}}]
+    if sum(additions) and run is None:
+        say(_expected_cost(method, data, preset, overrides, checked=split is not None))
     gan, run_dir = (None, None) if sum(additions) == 0 else _gan_for(method, data, run, train_out, preset, overrides)
     chosen, judge = method, None
     if split is not None:
@@ -373,6 +375,25 @@ def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = 
     info.update({"handed_over": chosen, "run": run_dir, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
     write_augmented(out, data, synthetic, fmt=fmt, info=info, escape_formulas=escape_formulas)
     return json.loads((out / "manifest.json").read_text())
+
+
+def _expected_cost(method: str, data: LabelledImages, preset: str | None, overrides: Sequence[dict[str, Any]],
+                   checked: bool) -> str:
+    """What the job will do and how long it may take, said before it starts."""
+    from ganforge.config import merge
+    from ganforge.durations import format_duration, parse_duration
+    from ganforge.presets import get_preset
+
+    name = preset or DEFAULT_PRESETS.get((method, data.images.shape[-1]), DEFAULT_PRESETS[(method, None)])
+    train: dict[str, Any] = {}
+    for layer in (get_preset(name).overrides, *overrides):
+        train = merge(train, layer.get("train", {}))
+    steps, budget = int(train.get("steps", 2000)), parse_duration(train.get("time_budget"), "train.time_budget")
+    cost = f"training a {method} ({name}) for {steps:,} steps" + (
+        f" or {format_duration(budget)}, whichever comes first" if budget else " (--time-budget caps the time)")
+    if checked:
+        cost += "; then 4 quick classifiers for the held-out check (at most 30 s each)"
+    return cost
 
 
 def _validation_split(data: LabelledImages, validation: float, seed: int, run: str | None,
