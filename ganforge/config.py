@@ -34,6 +34,8 @@ class DataConfig:
     channels: Optional[int] = None  # 1 (grey) or 3 (RGB); default: as stored
     n: Optional[int] = None  # number of samples drawn for synthetic data sets
     labels: Optional[str] = None  # a label file (.txt, .npy, .csv) for an image folder or an array file
+    holdout: float = 0.0  # a stratified share of labelled data never trained on (ganforge augment validates on it)
+    holdout_seed: int = 0  # chooses the held-out samples (see ganforge.data.holdout)
 
 
 @dataclass
@@ -324,6 +326,7 @@ def check(config: Config, warn: bool = True) -> None:
     for key, value in [("data.image_size", d.image_size), ("data.n", d.n), ("model.width", m.width)]:
         _require(value is None or value >= 1, f"{key} must be >= 1; got {value}")
     _require(d.channels in (None, 1, 3), f"data.channels must be 1 or 3; got {d.channels}")
+    _require(0 <= d.holdout < 1, f"data.holdout must be in [0, 1); got {d.holdout}")
     for key, value in [("train.lr_g", t.lr_g), ("train.lr_d", t.lr_d)]:
         _require(value > 0, f"{key} must be > 0; got {value}")
     for i, beta in enumerate(t.betas):
