@@ -399,17 +399,18 @@ def smote(x: torch.Tensor, y: torch.Tensor, seed: int) -> tuple[torch.Tensor, to
 
 # -- part 4: what `ganforge augment` hands over ------------------------------------------------------
 def handed_over(x: torch.Tensor, y: torch.Tensor, method: str, seed: int, *, per_class: int | None,
-                gan_budget: str, device: str, gate: bool, work: Path) -> tuple[torch.Tensor, torch.Tensor, dict]:
+                gan_budget: str, device: str, gate: bool, work: Path, tag: str) -> tuple[torch.Tensor, torch.Tensor, dict]:
     """Run :func:`ganforge.applications.enlarge.augment` as a user would (gate and filter on by default;
     ``gate=False``: the filter alone, the GAN's data forced) and return the data set it writes."""
     from ganforge.applications.enlarge import augment
 
-    src = work / f"in-{method}-{seed}-{int(gate)}.npz"
+    name = f"{tag}-{method}-{seed}-{'gate' if gate else 'filter'}"
+    src = work / f"in-{name}.npz"
     np.savez(src, images=x.numpy(), labels=y.numpy())
-    out = work / f"out-{method}-{seed}-{int(gate)}"
+    out = work / f"out-{name}"
     overrides = [{"train": {"time_budget": gan_budget, "device": device, "tensorboard": False, "progress": False}}]
     summary = augment(src, out, method=method, per_class=per_class, balance=per_class is None, seed=seed,
-                      train_out=str(work / f"run-{method}-{seed}-{int(gate)}"), overrides=overrides,
+                      train_out=str(work / f"run-{name}"), overrides=overrides,
                       validation=0.2 if gate else 0.0, force=not gate, fmt="npz", progress=None)
     with np.load(out / "data.npz") as npz:
         return torch.from_numpy(npz["images"]), torch.from_numpy(npz["labels"]).long(), summary
@@ -460,7 +461,7 @@ def part_handover(budget: dict[str, Any], log: Callable[[str], None]) -> dict[st
                 for method in ("cgan", "dagan"):
                     for gate in (True, False):
                         xs, ys, summary = handed_over(x, y, method, seed, per_class=per_class, device=budget["device"],
-                                                      gan_budget=budget["gan_budget"], gate=gate, work=work)
+                                                      gan_budget=budget["gan_budget"], gate=gate, work=work, tag=setup)
                         name = f"augment --method {method}" + ("" if gate else " --validation 0 --force")
                         score(name, xs, ys)
                         if gate:
