@@ -399,7 +399,8 @@ def smote(x: torch.Tensor, y: torch.Tensor, seed: int) -> tuple[torch.Tensor, to
 
 # -- part 4: what `ganforge augment` hands over ------------------------------------------------------
 def handed_over(x: torch.Tensor, y: torch.Tensor, method: str, seed: int, *, per_class: int | None,
-                gan_budget: str, device: str, gate: bool, work: Path, tag: str) -> tuple[torch.Tensor, torch.Tensor, dict]:
+                gan_budget: str, device: str, gate: bool, work: Path,
+                tag: str) -> tuple[torch.Tensor, torch.Tensor, dict]:
     """Run :func:`ganforge.applications.enlarge.augment` as a user would (gate and filter on by default;
     ``gate=False``: the filter alone, the GAN's data forced) and return the data set it writes."""
     from ganforge.applications.enlarge import augment
