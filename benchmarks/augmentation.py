@@ -488,7 +488,7 @@ def print_handover(res: dict[str, Any], seeds: int) -> None:
                          ("imbalance", "Imbalanced MNIST (3 classes at 8 images, balanced), minority F1 %")):
         print(f"\nWhat `ganforge augment` hands over, GAN budget {ho['gan_budget']}: {title}, {seeds} seeds")
         for name, ms in ho["score"][setup].items():
-            print(f"{name:<44} {fmt(ms)}")
+            print(f"{name:<46} {fmt(ms)}")
         for method, chosen in ho["handed_over"][setup].items():
             print(f"  --method {method} handed over: {', '.join(chosen)}")
 
