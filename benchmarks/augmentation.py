@@ -17,6 +17,10 @@ written to ``benchmarks/results/augmentation.json``:
    re-balancing, class-weighted loss, random oversampling, SMOTE (imbalanced-learn) and
    ganforge's re-balancing (``ganforge augment --balance``) with a conditional GAN and with
    DAGAN. Reported: the minority classes' mean F1 and the balanced accuracy.
+4. **handover** (``--parts handover``): what ``ganforge augment`` hands over by default -- its held-out
+   check and sample filter on, each GAN trained for ``--gan-budget`` -- on the few-shot (10 per class,
+   enlarged to 60) and imbalance set-ups, tested like the rest, next to real only, classical
+   augmentation and random oversampling; and each GAN's data with the filter alone (check off, forced).
 
 Every few-shot and imbalance configuration runs with 5 seeds (data split, GAN and classifier
 seeded alike) and is reported as mean +- std over seeds. The conditional-quality part trains one
@@ -31,6 +35,9 @@ run per GAN kind (seed 0). Run from the repository root::
         --out benchmarks/results/augmentation_fewshot_presets.json       # about 40 min
     python benchmarks/augmentation.py                        # reduced GAN budgets (width 32, fp32, 400-1000 steps)
     python benchmarks/augmentation.py --quick                # a smoke test: tiny budgets, 2 seeds
+    # what `ganforge augment` hands over by default (held-out check and filter on), 10-minute GANs:
+    python benchmarks/augmentation.py --parts handover --threads 2 --gan-budget 10m \
+        --out benchmarks/results/augmentation_handover.json     # about 3 h 20 min a seed on 2 cores
 
 SMOTE needs ``pip install imbalanced-learn`` (a benchmark-only dependency).
 """
@@ -390,6 +397,83 @@ def smote(x: torch.Tensor, y: torch.Tensor, seed: int) -> tuple[torch.Tensor, to
     return images, torch.from_numpy(ys).long()
 
 
+# -- part 4: what `ganforge augment` hands over ------------------------------------------------------
+def handed_over(x: torch.Tensor, y: torch.Tensor, method: str, seed: int, *, per_class: int | None,
+                gan_budget: str, device: str, gate: bool, work: Path,
+                tag: str) -> tuple[torch.Tensor, torch.Tensor, dict]:
+    """Run :func:`ganforge.applications.enlarge.augment` as a user would (gate and filter on by default;
+    ``gate=False``: the filter alone, the GAN's data forced) and return the data set it writes."""
+    from ganforge.applications.enlarge import augment
+
+    name = f"{tag}-{method}-{seed}-{'gate' if gate else 'filter'}"
+    src = work / f"in-{name}.npz"
+    np.savez(src, images=x.numpy(), labels=y.numpy())
+    out = work / f"out-{name}"
+    overrides = [{"train": {"time_budget": gan_budget, "device": device, "tensorboard": False, "progress": False}}]
+    summary = augment(src, out, method=method, per_class=per_class, balance=per_class is None, seed=seed,
+                      train_out=str(work / f"run-{name}"), overrides=overrides,
+                      validation=0.2 if gate else 0.0, force=not gate, fmt="npz", progress=None)
+    with np.load(out / "data.npz") as npz:
+        return torch.from_numpy(npz["images"]), torch.from_numpy(npz["labels"]).long(), summary
+
+
+def part_handover(budget: dict[str, Any], log: Callable[[str], None]) -> dict[str, Any]:
+    """Few-shot (10 per class, enlarged to 60) and imbalance (3 classes at 2%, balanced): the test score of
+    what `ganforge augment` hands over by default, next to the baselines a user would otherwise use, and
+    the GANs' data with the filter alone (gate off)."""
+    import tempfile
+
+    mnist = load_dataset("mnist")
+    x_all, y_all = mnist.data, mnist.labels
+    steps = budget["clf_steps"]
+    rows: dict[str, dict[str, list[float]]] = {"fewshot": {}, "imbalance": {}}
+    choices: dict[str, dict[str, list[str]]] = {"fewshot": {}, "imbalance": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for seed in range(budget["seeds"]):
+            for setup in ("fewshot", "imbalance"):
+                t = time.time()
+                if setup == "fewshot":
+                    tr, te = split_per_class(y_all, 10, seed, list(range(10)))
+                    minority, per_class = list(range(10)), 60
+                else:
+                    g = torch.Generator().manual_seed(1000 + seed)
+                    minority = sorted(torch.randperm(10, generator=g)[:3].tolist())
+                    tr, te = split_per_class(y_all, 400, seed, list(range(10)))
+                    tr = torch.cat([tr[y_all[tr] == c][: 8 if c in minority else 400] for c in range(10)])
+                    per_class = None
+                x, y, xt, yt = x_all[tr], y_all[tr], x_all[te], y_all[te]
+
+                def score(name: str, images: torch.Tensor, labels: torch.Tensor, **kw: Any) -> None:
+                    model = train_classifier(images, labels, classes=10, steps=steps, seed=seed, **kw)
+                    pred = predict(model, xt).numpy()
+                    value = (float((pred == yt.numpy()).mean()) if setup == "fewshot"
+                             else float(f1_per_class(pred, yt.numpy(), 10)[minority].mean()))
+                    rows[setup].setdefault(name, []).append(value)
+
+                counts = torch.bincount(y, minlength=10)
+                target = per_class or int(counts.max())
+                adds = [max(0, target - int(n)) for n in counts]
+                score("real only", x, y)
+                score("classical augmentation", x, y, augment=classical_augment)
+                over = torch.cat([torch.nonzero(y == c).flatten()[torch.arange(m) % int(counts[c])]
+                                  for c, m in enumerate(adds) if m])
+                score("random oversampling", torch.cat([x, x[over]]), torch.cat([y, y[over]]))
+                for method in ("cgan", "dagan"):
+                    for gate in (True, False):
+                        xs, ys, summary = handed_over(x, y, method, seed, per_class=per_class, device=budget["device"],
+                                                      gan_budget=budget["gan_budget"], gate=gate, work=work, tag=setup)
+                        name = f"augment --method {method}" + ("" if gate else " --validation 0 --force")
+                        score(name, xs, ys)
+                        if gate:
+                            choices[setup].setdefault(method, []).append(summary.get("handed_over", method))
+                log(f"  {setup} seed {seed}: " + ", ".join(f"{k} {v[-1]:.3f}" for k, v in rows[setup].items())
+                    + f" ({time.time() - t:.0f} s)")
+    return {"score": {s: {k: mean_std(v) for k, v in r.items()} for s, r in rows.items()},
+            "metric": {"fewshot": "accuracy", "imbalance": "minority F1"}, "handed_over": choices,
+            "gan_budget": budget["gan_budget"]}
+
+
 # -- main ------------------------------------------------------------------------------------------
 FEWSHOT_ROWS = [("a", "(a) real images only"), ("b", "(b) classical augmentation"), ("c", "(c) DAGAN augmentation"),
                 ("d", "(d) conditional-GAN samples"), ("e", "(e) classical + DAGAN")]
@@ -398,7 +482,20 @@ IMB_ROWS = [("none", "no re-balancing"), ("class_weights", "class weights"), ("o
             ("ganforge_dagan", "ganforge augment, DAGAN")]
 
 
+def print_handover(res: dict[str, Any], seeds: int) -> None:
+    ho = res["handover"]
+    for setup, title in (("fewshot", "Few-shot MNIST (10 per class, enlarged to 60), accuracy %"),
+                         ("imbalance", "Imbalanced MNIST (3 classes at 8 images, balanced), minority F1 %")):
+        print(f"\nWhat `ganforge augment` hands over, GAN budget {ho['gan_budget']}: {title}, {seeds} seeds")
+        for name, ms in ho["score"][setup].items():
+            print(f"{name:<46} {fmt(ms)}")
+        for method, chosen in ho["handed_over"][setup].items():
+            print(f"  --method {method} handed over: {', '.join(chosen)}")
+
+
 def print_tables(res: dict[str, Any], seeds: int) -> None:
+    if "handover" in res:
+        print_handover(res, seeds)
     if "conditional" in res:
         print("\nConditional GANs on the MNIST subset (1 run each, 500 samples per class; digits classifier)")
         print(f"{'kind':<12} {'cond. acc. %':>12} {'intra-FD':>9}   intra-FD per class 0..9")
@@ -436,6 +533,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, default=None)
     p.add_argument("--out", default=str(ROOT / "results" / "augmentation.json"))
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--gan-budget", default="10m",
+                   help="handover part: each GAN's train.time_budget, as a user would set it (default 10m)")
+    p.add_argument("--device", default="cpu", help="handover part: the GANs' device (cpu, cuda)")
     p.add_argument("--presets", action="store_true",
                    help="train the mnist-* presets as they are (their steps, width, batch and precision) "
                         "instead of the reduced budgets")
@@ -445,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.seeds:
         budget["seeds"] = args.seeds
     budget["as_presets"] = args.presets
+    budget["gan_budget"] = "5s" if args.quick else args.gan_budget
+    budget["device"] = args.device
     resolve({})  # the config schema imports cleanly
     t0 = time.time()
 
@@ -452,7 +554,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.time() - t0:6.0f} s] {msg}", flush=True)
 
     res: dict[str, Any] = {}
-    for part, fn in (("conditional", part_conditional), ("fewshot", part_fewshot), ("imbalance", part_imbalance)):
+    for part, fn in (("conditional", part_conditional), ("fewshot", part_fewshot), ("imbalance", part_imbalance),
+                     ("handover", part_handover)):
         if part in args.parts.split(","):
             log(f"{part} ...")
             res[part] = fn(budget, log)
