@@ -54,7 +54,7 @@ from torch import nn
 from ganforge.applications.enlarge import rare_class_settings
 from ganforge.config import resolve
 from ganforge.data import Dataset, load_dataset
-from ganforge.experiment import build_gan, config_from
+from ganforge.runs.experiment import build_gan, config_from
 from ganforge.training import Trainer
 
 ROOT = Path(__file__).resolve().parent

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from ganforge.experiment import build_gan, config_from, load_data
+from ganforge.runs.experiment import build_gan, config_from, load_data
 from ganforge.training import Trainer
 from ganforge.training.runtime import shutdown_distributed
 

@@ -197,7 +197,7 @@ def test_other_bad_requests_are_errors(tmp_path, folder, capsys):
     Image.fromarray(np.zeros((12, 12), np.uint8)).save(folder / "cat" / "big.png")
     check_error(capsys, [str(folder), "--image-size", "10"], "pass --image-size", tmp_path / "out")
     run = tmp_path / "plain"
-    from ganforge.experiment import train
+    from ganforge.runs.experiment import train
 
     train({"data": {"source": "digits"}, "model": {"width": 8, "latent_dim": 4},
            "train": {"steps": 1, "progress": False, "tensorboard": False}}, out=run)

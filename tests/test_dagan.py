@@ -148,7 +148,7 @@ def test_augment_returns_k_variations_per_image():
 
 
 # -- run folders ---------------------------------------------------------------------------------
-from ganforge.experiment import load_run, train  # noqa: E402
+from ganforge.runs.experiment import load_run, train  # noqa: E402
 
 
 def test_dagan_run_folder_resumes_bit_for_bit_and_loads(tmp_path, tiny_config):
@@ -171,7 +171,7 @@ def test_dagan_trained_on_digits_0_to_4_varies_unseen_digits_within_their_class(
     """The held-out-class test: trained only on the 8x8 digits 0-4, DAGAN's variations of the digits
     5-9 are mostly still read as their source's digit by the shipped digits classifier (chance: 10%),
     and they are variations, not copies."""
-    from ganforge.experiment import build_gan, config_from
+    from ganforge.runs.experiment import build_gan, config_from
     from ganforge.features import get_extractor
     from ganforge.training import Trainer
 

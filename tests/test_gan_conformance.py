@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from ganforge.data import DataError
-from ganforge.experiment import config_from, load_data, load_run, train
+from ganforge.runs.experiment import config_from, load_data, load_run, train
 from ganforge.gans.protocol import samples_of
 from ganforge.registry import GAN_TYPES
 from ganforge.training import load_checkpoint

@@ -10,7 +10,7 @@ import torch
 import torch.distributed as dist
 
 from ganforge.config import ConfigError, resolve
-from ganforge.experiment import build_gan, config_from, load_data, train
+from ganforge.runs.experiment import build_gan, config_from, load_data, train
 from ganforge.training import Trainer, runtime
 from ganforge.training.runtime import choose_precision, cpu_flags, init_distributed
 from conftest import tiny_image_config

@@ -252,7 +252,7 @@ def _class_dirs(classes: Sequence[str]) -> list[str]:
 def _gan_for(method: str, data: LabelledImages, run: str | None, train_out: str | None, preset: str | None,
              overrides: Sequence[dict[str, Any]]) -> tuple[Any, str]:
     """A trained GAN for ``method``: loaded from ``run`` or trained now. Returns it and its run folder."""
-    from ganforge.experiment import load_run, train
+    from ganforge.runs.experiment import load_run, train
 
     shape = tuple(data.images.shape[1:])
     if run is not None:

@@ -9,7 +9,7 @@ from PIL import Image
 
 from ganforge import train
 from ganforge.config import ConfigError
-from ganforge.experiment import build_gan, config_from, load_run
+from ganforge.runs.experiment import build_gan, config_from, load_run
 
 
 def quick(source, arch, **model):
