@@ -1,4 +1,5 @@
-"""Metrics by name: ``@register("name")`` adds one, :func:`get_metric` finds it.
+"""Metrics by name: ``@register("name")`` adds one to :data:`ganforge.registry.METRICS`, :func:`get_metric`
+finds it (the registry loads the built-in metrics' modules on its first lookup).
 
 Built in (each checked in tests against an independent computation):
 
@@ -28,13 +29,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-_REGISTRY: dict[str, Callable[..., dict]] = {}
+from ganforge.registry import METRICS
 
 
 def register(name: str, *, inputs: str = "pair", values: tuple[str, ...] = (),
              min_samples: int | Callable[..., int] | None = None, sensible_samples: int | None = None
              ) -> Callable[[Callable[..., dict]], Callable[..., dict]]:
-    """Decorator adding a metric function to the registry under ``name``.
+    """Decorator adding a metric function to :data:`ganforge.registry.METRICS` under ``name``.
 
     ``inputs`` tells evaluators what the metric takes: ``"pair"`` (generated and reference
     samples or features), ``"fake"``, ``"labelled"`` (generated samples and their requested
@@ -46,8 +47,6 @@ def register(name: str, *, inputs: str = "pair", values: tuple[str, ...] = (),
     """
 
     def add(fn: Callable[..., dict]) -> Callable[..., dict]:
-        if name in _REGISTRY and _REGISTRY[name] is not fn:
-            raise ValueError(f"metric {name!r} is registered twice")
         if not hasattr(fn, "inputs"):
             fn.inputs = inputs  # type: ignore[attr-defined]
         if not hasattr(fn, "values"):
@@ -56,25 +55,19 @@ def register(name: str, *, inputs: str = "pair", values: tuple[str, ...] = (),
             fn.min_samples = min_samples  # type: ignore[attr-defined]
         if sensible_samples is not None:
             fn.sensible_samples = sensible_samples  # type: ignore[attr-defined]
-        _REGISTRY[name] = fn
-        return fn
+        return METRICS.register(name, fn)
 
     return add
 
 
 def get_metric(name: str) -> Callable[..., dict]:
-    """The metric registered as ``name``; an unknown name raises KeyError listing the metrics."""
-    _load_builtin()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"unknown metric {name!r}; metrics: {', '.join(sorted(_REGISTRY))}") from None
+    """The metric registered as ``name``; an unknown name is a ConfigError naming the closest one."""
+    return METRICS.get(name)
 
 
 def available_metrics() -> list[str]:
     """Names of all registered metrics."""
-    _load_builtin()
-    return sorted(_REGISTRY)
+    return sorted(METRICS)
 
 
 def metric_inputs(name: str) -> str:
@@ -90,21 +83,6 @@ def metric_values(name: str) -> tuple[str, ...]:
 # Values for which larger is better (for the best checkpoint and early stopping); others: smaller.
 HIGHER_IS_BETTER = frozenset({"precision", "recall", "density", "coverage", "is", "cond_acc", "psnr", "ssim",
                               "modes_covered", "high_quality"})
-
-
-#: The modules whose import registers the built-in metrics. They are loaded by name, as plug-ins are: each
-#: imports :func:`register` from here, so importing them by statement would make a cycle.
-BUILTIN_MODULES = ("classifier", "conditional", "frechet", "image", "kid", "manifold", "mode_coverage", "tabular")
-
-
-def _load_builtin() -> None:
-    import importlib
-
-    for name in BUILTIN_MODULES:
-        importlib.import_module(f"ganforge.metrics.{name}")
-    mode_coverage = importlib.import_module("ganforge.metrics.mode_coverage")
-    mode_coverage.mode_coverage.inputs = "mixture"  # samples plus the mixture's centres and std
-    mode_coverage.mode_coverage.values = ("modes_covered", "high_quality")
 
 
 __all__ = ["HIGHER_IS_BETTER", "available_metrics", "get_metric", "metric_inputs", "metric_values", "register"]
