@@ -11,8 +11,8 @@ def test_python_example_trains_covers_the_ring_and_restores(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     scope: dict = {}
     exec(compile(code, str(README), "exec"), scope)
-    gf, gan, data = scope["gf"], scope["gan"], scope["data"]
-    coverage = gf.mode_coverage(gan.sample(2500), data.mixture.centers, data.mixture.std)
+    gan, data = scope["gan"], scope["data"]
+    coverage = scope["mode_coverage"](gan.sample(2500), data.mixture.centers, data.mixture.std)
     assert coverage["modes_covered"] >= 7 and coverage["high_quality"] > 0.8, coverage
     assert (tmp_path / "runs" / "ring" / "checkpoints" / "last.pt").is_file()
     assert "modes_covered" in capsys.readouterr().out
