@@ -442,15 +442,24 @@ class TabularGAN:
             raise CheckpointError(str(exc)) from None
         if not weights.is_file():
             raise CheckpointError(f"{path} is not a TabularGAN model folder (it needs {META} and {weights.name})")
+        from ganforge import __version__
+
+        training = meta.get("training")
+        made_by = (f"ganforge {training['ganforge']}" if isinstance(training, dict) and "ganforge" in training
+                   else "an earlier ganforge")
         if meta.get("version") != VERSION:
-            raise CheckpointError(f"{path} holds a TabularGAN of format version {meta.get('version')!r}; "
-                                  f"this ganforge reads version {VERSION}")
-        params = dict(meta["params"])
-        model = cls(**{k: v for k, v in params.items() if k in cls._PARAMS})
-        model.transformer_ = TabularTransformer.from_dict(meta["transformer"])
-        freqs = meta["condition_freqs"]
-        with torch.random.fork_rng(devices=[]):
-            gan = model._build(model.transformer_, freqs)  # D gets fresh weights: it is not saved
+            raise CheckpointError(f"{path} was written by {made_by} in TabularGAN model format "
+                                  f"{meta.get('version')!r}; ganforge {__version__} reads format {VERSION}")
+        try:
+            params = dict(meta["params"])
+            model = cls(**{k: v for k, v in params.items() if k in cls._PARAMS})
+            model.transformer_ = TabularTransformer.from_dict(meta["transformer"])
+            freqs = meta["condition_freqs"]
+            with torch.random.fork_rng(devices=[]):
+                gan = model._build(model.transformer_, freqs)  # D gets fresh weights: it is not saved
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CheckpointError(f"{path} was written by {made_by} and does not fit TabularGAN model format "
+                                  f"{VERSION} ({type(exc).__name__}: {exc})") from None
         try:
             tensors = load_file(str(weights), device="cpu")
         except (SafetensorError, OSError) as exc:
