@@ -99,7 +99,7 @@ def check_bigan(config, warn):
 
 
 def vectors_only(config, dataset):
-    if dataset.kind == "image":
+    if dataset.modality == "image":
         raise ConfigError("gan.kind=bigan (this plug-in) takes vectors")
     return dataset
 

@@ -75,15 +75,15 @@ def _dcgan_unpacked(config: Any) -> None:
                           f"got gan.pack={g.pack} with gan.kind={g.kind}")
 
 
-def _labelled_images(config: Any, dataset: Any, pairs: bool = False) -> Any:
+def _labelled_images(config: Any, dataset: Any, partners: bool = False) -> Any:
     kind = config.gan.kind
-    if dataset.kind != "image":
+    if dataset.modality != "image":
         raise ConfigError(f"gan.kind={kind} needs images; data set {dataset.name!r} holds vectors of shape "
                           f"{dataset.sample_shape}")
     from ganforge.data import DataError
 
     try:
-        return dataset.with_labels(pairs=pairs)
+        return dataset.with_labels(partners=partners)
     except DataError as exc:
         raise ConfigError(f"gan.kind={kind}: {exc}") from None
 
@@ -167,5 +167,5 @@ def _build_dagan(config: Any, metadata: Mapping[str, Any]) -> Any:
 
 
 GAN_TYPES.register("dagan", GANType(
-    build=_build_dagan, check=_check_dagan, data_view=lambda config, ds: _labelled_images(config, ds, pairs=True),
+    build=_build_dagan, check=_check_dagan, data_view=lambda config, ds: _labelled_images(config, ds, partners=True),
     description="G(image, z): variations of a given image (Antoniou et al. 2017)"))

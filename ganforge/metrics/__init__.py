@@ -32,19 +32,27 @@ from typing import Callable
 from ganforge.registry import METRICS
 
 
-def register(name: str, *, inputs: str = "pair", values: tuple[str, ...] = (),
+#: What a metric may take (see :func:`register`).
+INPUTS = ("fake_and_real", "fake", "labelled", "prediction_and_target", "mixture", "table", "custom")
+
+
+def register(name: str, *, inputs: str = "fake_and_real", values: tuple[str, ...] = (),
              min_samples: int | Callable[..., int] | None = None, sensible_samples: int | None = None
              ) -> Callable[[Callable[..., dict]], Callable[..., dict]]:
     """Decorator adding a metric function to :data:`ganforge.registry.METRICS` under ``name``.
 
-    ``inputs`` tells evaluators what the metric takes: ``"pair"`` (generated and reference
+    ``inputs`` tells evaluators what the metric takes: ``"fake_and_real"`` (generated and reference
     samples or features), ``"fake"``, ``"labelled"`` (generated samples and their requested
-    labels), ``"paired"`` (predicted and target images), ``"mixture"`` (samples and the mixture)
+    labels), ``"prediction_and_target"`` (predicted and target images, compared image by image),
+    ``"mixture"`` (samples and the mixture)
     ``"table"`` (real and synthetic DataFrames) or ``"custom"`` (only callable directly). ``values`` names the numbers it returns.
     ``min_samples`` is the fewest samples per set for which the metric is defined (an int, or a function of
     the metric's options, e.g. ``lambda k=3, **_: k + 1``): fewer are refused. ``sensible_samples`` is
     the count below which its value is unreliable: fewer give a warning (see :mod:`ganforge.metrics.common`).
     """
+
+    if inputs not in INPUTS:
+        raise ValueError(f"metric {name!r}: inputs must be one of {', '.join(INPUTS)}; got {inputs!r}")
 
     def add(fn: Callable[..., dict]) -> Callable[..., dict]:
         if not hasattr(fn, "inputs"):
@@ -72,7 +80,7 @@ def available_metrics() -> list[str]:
 
 def metric_inputs(name: str) -> str:
     """What the metric ``name`` takes (see :func:`register`)."""
-    return getattr(get_metric(name), "inputs", "pair")
+    return getattr(get_metric(name), "inputs", "fake_and_real")
 
 
 def metric_values(name: str) -> tuple[str, ...]:
@@ -85,4 +93,4 @@ HIGHER_IS_BETTER = frozenset({"precision", "recall", "density", "coverage", "is"
                               "modes_covered", "high_quality"})
 
 
-__all__ = ["HIGHER_IS_BETTER", "available_metrics", "get_metric", "metric_inputs", "metric_values", "register"]
+__all__ = ["HIGHER_IS_BETTER", "INPUTS", "available_metrics", "get_metric", "metric_inputs", "metric_values", "register"]
