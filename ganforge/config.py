@@ -360,10 +360,6 @@ def check(config: Config, warn: bool = True) -> None:
     _check_eval(config.eval)
     if not warn:
         return
-    if g.penalty == "gradient_penalty" and (m.d_norm or ("batch" if m.arch == "dcgan" else "none")) == "batch":
-        warnings.warn("gan.penalty=gradient_penalty with batch norm in D: the per-sample penalty assumes "
-                      "samples are judged independently; set model.d_norm=instance or none", ConfigWarning,
-                      stacklevel=3)
     if g.penalty == "none" and g.penalty_weight != GANConfig.penalty_weight:
         warnings.warn("gan.penalty_weight is set but gan.penalty=none: it has no effect", ConfigWarning,
                       stacklevel=3)

@@ -138,6 +138,10 @@ class GANType:
             ``build`` makes the same GAN again (default: ``{"sample_shape": [...]}``).
         section: the dataclass of the type's own config section (top-level key = the type's name), or None.
         description: one line for listings.
+        load: ``load(config) -> dataset``: loads the type's training data itself, for data that
+            ``ganforge.data.load_dataset`` does not read (a table); None: ``load_dataset`` then ``data_view``.
+        example: ``example(folder) -> dict``: a tiny config of this type that trains in a second, writing any
+            data it needs into ``folder`` (the conformance test trains it); None: the tiny image config.
     """
 
     build: Callable[[Any, Mapping[str, Any]], Any]
@@ -146,10 +150,13 @@ class GANType:
     metadata: Callable[[Any, Any], dict[str, Any]] = _sample_shape
     section: type | None = None
     description: str = ""
+    load: Callable[[Any], Any] | None = None
+    example: Callable[[Any], dict[str, Any]] | None = None
 
 
 #: ``gan.kind`` -> :class:`GANType`.
-GAN_TYPES: Registry[GANType] = Registry("GAN type", "gan.kind", loader="ganforge.gans.types")
+GAN_TYPES: Registry[GANType] = Registry("GAN type", "gan.kind",
+                                        loader=["ganforge.gans.types", "ganforge.tabular.gan_type"])
 
 
 #: ``model.arch`` -> ``ganforge.nets.Architecture`` (a generator and discriminator family).

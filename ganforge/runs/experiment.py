@@ -43,10 +43,12 @@ def config_from(source: str | Path | Mapping[str, Any] | Config | None = None,
 
 def load_data(config: Config) -> Dataset:
     """The training data set named by ``config.data``, in the view its GAN type trains on (labels, pairs)."""
-    d = config.data
+    d, gan_type = config.data, GAN_TYPES.get(config.gan.kind)
+    if gan_type.load is not None:  # data load_dataset does not read (a table): the type loads it
+        return gan_type.load(config)
     ds = load_dataset(d.source, image_size=d.image_size, channels=d.channels, n=d.n, seed=config.train.seed,
                       labels=d.labels)
-    return GAN_TYPES.get(config.gan.kind).data_view(config, ds)
+    return gan_type.data_view(config, ds)
 
 
 def gan_metadata(config: Config, dataset: Dataset) -> dict[str, Any]:
@@ -71,7 +73,7 @@ def build_gan(config: Config, sample_shape: Sequence[int] | Mapping[str, Any],
 
 def mode_coverage_callback(dataset: Dataset, every: int, n: int = 2500) -> Evaluate | None:
     """Mode coverage on ``n`` samples every ``every`` steps, for 2-D mixture data sets."""
-    mixture = dataset.mixture
+    mixture = getattr(dataset, "mixture", None)
     if mixture is None or mixture.centers.shape[1] != 2:
         return None
     from ganforge.metrics import get_metric
