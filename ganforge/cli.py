@@ -35,6 +35,8 @@ def _train(args: argparse.Namespace) -> int:
     from ganforge.training import Evaluate
 
     overrides = [parse_set(args.set)]
+    if args.time_budget is not None:
+        overrides.append({"train": {"time_budget": args.time_budget}})
     if console.verbosity() == console.QUIET:
         overrides.append({"train": {"progress": False}})
     trainer = train(args.config, out=args.out, resume=args.resume, overrides=overrides)
@@ -83,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override one config key, e.g. --set train.steps=500 (repeatable)")
     p.add_argument("--out", default=None, help="run folder (default: runs/NAME-TIMESTAMP)")
     p.add_argument("--resume", default=None, metavar="RUN", help="continue the run in this folder")
+    p.add_argument("--time-budget", default=None, metavar="DURATION",
+                   help="stop after this long (e.g. 90s, 10m; train.time_budget): the steps that fit are estimated "
+                        "after the first ones, and the LR schedule and EMA start follow them")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("sample", help="generate samples from a trained run")

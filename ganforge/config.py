@@ -19,6 +19,7 @@ from typing import Any, Literal, Mapping, Optional
 
 import yaml
 
+from ganforge.durations import Duration, parse_duration
 from ganforge.errors import ConfigError, ConfigWarning
 
 Norm = Literal["batch", "instance", "none"]
@@ -33,6 +34,8 @@ class DataConfig:
     channels: Optional[int] = None  # 1 (grey) or 3 (RGB); default: as stored
     n: Optional[int] = None  # number of samples drawn for synthetic data sets
     labels: Optional[str] = None  # a label file (.txt, .npy, .csv) for an image folder or an array file
+    holdout: float = 0.0  # a stratified share of labelled data never trained on (ganforge augment validates on it)
+    holdout_seed: int = 0  # chooses the held-out samples (see ganforge.data.holdout)
 
 
 @dataclass
@@ -79,6 +82,7 @@ class TrainConfig:
     """The training loop (see :class:`ganforge.training.Trainer`)."""
 
     steps: int = 2000  # generator steps
+    time_budget: Optional[Duration] = None  # also stop after this long ("4.5m", "90s", seconds); schedules follow the steps that fit
     batch_size: int = 64  # per process
     class_balanced: bool = False  # draw every class equally often (labelled data; for imbalanced classes)
     lr_g: float = 2e-4
@@ -149,7 +153,7 @@ class Config:
 
 # Keys that may change when a run is resumed: they do not alter the training trajectory.
 RESUMABLE_KEYS = frozenset(
-    {"train.steps", "train.log_every", "train.sample_every", "train.checkpoint_every", "train.progress",
+    {"train.steps", "train.time_budget", "train.log_every", "train.sample_every", "train.checkpoint_every", "train.progress",
      "train.tensorboard", "train.dist_timeout"}
     | {f"eval.{f.name}" for f in dataclasses.fields(EvalConfig)}  # evaluation does not alter training
 )
@@ -257,6 +261,8 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return _coerce(inner[0], value, key)
+    if tp is Duration:
+        return parse_duration(value, key)
     if origin is Literal:
         if value not in args:
             raise ConfigError(f"{key} must be one of {', '.join(map(repr, args))}; got {value!r}")
@@ -321,6 +327,7 @@ def check(config: Config, warn: bool = True) -> None:
     for key, value in [("data.image_size", d.image_size), ("data.n", d.n), ("model.width", m.width)]:
         _require(value is None or value >= 1, f"{key} must be >= 1; got {value}")
     _require(d.channels in (None, 1, 3), f"data.channels must be 1 or 3; got {d.channels}")
+    _require(0 <= d.holdout < 1, f"data.holdout must be in [0, 1); got {d.holdout}")
     for key, value in [("train.lr_g", t.lr_g), ("train.lr_d", t.lr_d)]:
         _require(value > 0, f"{key} must be > 0; got {value}")
     for i, beta in enumerate(t.betas):

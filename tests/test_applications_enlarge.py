@@ -48,8 +48,10 @@ def no_leftovers(parent: Path, name: str) -> bool:
 
 def test_cgan_balances_a_class_folder_and_a_run_can_be_reused(tmp_path, folder, capsys):
     out, run = tmp_path / "balanced", tmp_path / "run"
-    assert main(["augment", str(folder), "--out", str(out), "--balance", "--train-out", str(run), *TINY]) == 0
-    assert "wrote" in capsys.readouterr().out
+    assert main(["augment", str(folder), "--out", str(out), "--balance", "--train-out", str(run), *TINY,
+                 "--time-budget", "1h"]) == 0
+    said = capsys.readouterr().out
+    assert "wrote" in said and "training a cgan (digits-cgan) for 4 steps or 1h00m, whichever comes first" in said
     for name in COUNTS:
         assert len(list((out / name).glob("*.png"))) == 8
     table = rows(out / "manifest.csv")
@@ -86,7 +88,7 @@ def test_cgan_balances_a_class_folder_and_a_run_can_be_reused(tmp_path, folder, 
 def test_dagan_varies_real_images_of_the_same_class(tmp_path, folder):
     out = tmp_path / "varied"
     assert main(["augment", str(folder), "--out", str(out), "--per-class", "9", "--method", "dagan",
-                 "--train-out", str(tmp_path / "run"), *TINY]) == 0
+                 "--train-out", str(tmp_path / "run"), "--no-filter", *TINY]) == 0
     table = rows(out / "manifest.csv")
     synthetic = [r for r in table if r["synthetic"] == "1"]
     assert len(synthetic) == 1 + 5 + 6
@@ -108,7 +110,7 @@ def test_arrays_with_a_label_file(tmp_path, digits):
     (tmp_path / "y.txt").write_text("\n".join(names) + "\n")
     out = tmp_path / "out"
     assert main(["augment", str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.txt"), "--out", str(out),
-                 "--per-class", "20", "--train-out", str(tmp_path / "run"), *TINY]) == 0
+                 "--per-class", "20", "--train-out", str(tmp_path / "run"), "--validation", "0", *TINY]) == 0
     with np.load(out / "data.npz") as npz:
         assert np.bincount(npz["labels"]).tolist() == [20, 20]
         assert np.array_equal(npz["images"][:30, 0], digits.data[:30, 0].numpy())

@@ -66,6 +66,8 @@ def test_presets_lists_one_line_each(capsys):
     (["--set", "gan.loss=wasserstein"], "wasserstein needs a Lipschitz constraint"),
     (["--set", "data.source=/no/such/folder"], "/no/such/folder"),
     (["--set", "model.arch=mlp"], "model: "),
+    (["--time-budget", "soon"], "cannot read the train.time_budget 'soon'"),
+    (["--set", "train.time_budget=0"], "train.time_budget must be a positive duration"),
 ])
 def test_bad_input_is_a_clear_error_and_leaves_no_run_folder(tmp_path, tiny_yaml, capsys, args, message):
     run = tmp_path / "run"
@@ -73,6 +75,13 @@ def test_bad_input_is_a_clear_error_and_leaves_no_run_folder(tmp_path, tiny_yaml
     err = capsys.readouterr().err
     assert "ganforge train: error:" in err and message in err
     assert not run.exists()
+
+
+def test_time_budget_flag_is_stored_in_seconds(tmp_path, tiny_yaml):
+    run = tmp_path / "run"
+    assert main(["train", str(tiny_yaml), "--out", str(run), "--time-budget", "1h30m", "--set", "train.steps=2"]) == 0
+    import yaml
+    assert yaml.safe_load((run / "config.yaml").read_text())["train"]["time_budget"] == 5400.0
 
 
 def test_unknown_preset_or_missing_file(tmp_path, capsys):

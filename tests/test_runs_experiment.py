@@ -9,7 +9,7 @@ from PIL import Image
 
 from ganforge import train
 from ganforge.config import ConfigError
-from ganforge.runs.experiment import build_gan, config_from, load_run
+from ganforge.runs.experiment import build_gan, config_from, load_data, load_run
 
 
 def quick(source, arch, **model):
@@ -98,3 +98,14 @@ def test_out_still_refuses_a_folder_that_is_not_a_run(tmp_path, tiny_config):
     with pytest.raises(ConfigError, match="already exists"):
         train(tiny_config(steps=2), out=tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_data_holdout_keeps_a_stratified_share_out_of_training():
+    from ganforge.data.holdout import stratified_holdout
+
+    full = load_data(config_from({"data": {"source": "digits"}}))
+    cfg = config_from({"data": {"source": "digits", "holdout": 0.25, "holdout_seed": 3}})
+    kept = load_data(cfg)
+    keep_idx, held_idx = stratified_holdout(full.labels, 0.25, 3)
+    assert len(kept) == len(keep_idx) and torch.equal(kept.data, full.data[keep_idx])
+    assert len(held_idx) == len(full) - len(kept)

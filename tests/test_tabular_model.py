@@ -13,7 +13,7 @@ from ganforge.data import DataError
 from ganforge.data.tabular.sampler import ConditionalRows
 from ganforge.gans.tabular import ConditionalTabularGAN
 from ganforge.nets.tabular import SpanActivation, TabularDiscriminator, TabularGenerator
-from ganforge.tabular.model import TabularGAN, parse_duration
+from ganforge.tabular.model import TabularGAN
 from ganforge.training import CheckpointError, Trainer
 
 TINY = dict(batch_size=60, latent_dim=8, generator_dims=(16, 16), discriminator_dims=(16, 16), verbose=False,
@@ -160,18 +160,6 @@ def test_time_budget_stops_training(table):
     t = model.training_
     assert "time budget" in t["stopped_by"] and t["seconds"] < 30  # generous: shared CI machines are busy
     assert t["steps"] >= 1
-
-
-@pytest.mark.parametrize("text, seconds", [(90, 90.0), ("90", 90.0), ("90s", 90.0), ("3m", 180.0),
-                                           ("1h30m", 5400.0), ("2.5min", 150.0), (None, None)])
-def test_parse_duration(text, seconds):
-    assert parse_duration(text) == seconds
-
-
-@pytest.mark.parametrize("text", ["", "3 parsecs", "-5", "0", "1h30", True])
-def test_parse_duration_rejects_nonsense(text):
-    with pytest.raises(ConfigError):
-        parse_duration(text)
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -344,3 +344,26 @@ def test_ema_copies_reach_the_gan_through_use_averaged(tmp_path):
     gan = Spy()
     trainer = Trainer(gan, torch.zeros(16, 1), steps=1, batch_size=4, progress=False, ema=0.5)
     assert len(calls) == 1 and calls[0]["q"] is trainer.ema["q"].module and calls[0]["q"] is not gan.q
+
+
+def test_a_time_budget_ends_the_run_and_its_schedules_follow_the_steps_that_fit(tmp_path, capsys):
+    trainer = make_trainer(tmp_path / "run", steps=40, time_budget="12s", lr_schedule="linear", ema=0.9,
+                           ema_start=20, log_every=1, checkpoint_every=100, progress=True)
+    trainer.budget.clock = lambda: float(trainer.step)  # a step takes one (fake) second
+    trainer.fit()
+    assert trainer.step == 12 and "time budget of 12 s used" in trainer.stop_reason
+    assert trainer.budget.planned == 12
+    assert all(ema.start == 6 for ema in trainer.ema.values())  # 20 of 40 steps -> 6 of 12
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert records[-1]["step"] == 12 and records[-1]["lr/generator"] == 0.0  # the decay ran its whole course
+    err = capsys.readouterr().err
+    assert "time budget 12 s: about 12 of 40 steps fit" in err
+    state = load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")
+    assert state["step"] == 12 and state["planned_steps"] == 12
+
+
+def test_the_time_budget_can_change_on_resume(tmp_path):
+    make_trainer(tmp_path / "run", steps=8, time_budget=3600).fit()
+    resumed = make_trainer(tmp_path / "run", steps=8, time_budget="2h")
+    resumed.fit(resume=True)
+    assert resumed.step == 8 and resumed.stop_reason is None

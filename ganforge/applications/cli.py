@@ -40,6 +40,21 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--preset", default=None, help="preset of the new run (default: by method and image size)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config key of the new run, e.g. --set train.steps=500 (repeatable)")
+    check = p.add_argument_group("the held-out check (images)")
+    check.add_argument("--validation", type=float, default=0.2, metavar="SHARE",
+                       help="hold out this stratified share of the images (never trained on) and check that the "
+                            "synthetic data beats real only, classical augmentation and random oversampling for a "
+                            "quick classifier (default 0.2; 0 turns the check off)")
+    check.add_argument("--force", action="store_true",
+                       help="hand over the synthetic data even when the check finds a baseline better")
+    check.add_argument("--fallback", choices=["baseline", "none"], default="baseline",
+                       help="when the synthetic data does not help: write the best baseline's data set (default) "
+                            "or nothing")
+    check.add_argument("--no-filter", dest="filter_samples", action="store_false",
+                       help="keep every synthetic sample (default: keep those a classifier trained on the real "
+                            "images reads as their class and that lie near real images)")
+    p.add_argument("--time-budget", default=None, metavar="DURATION",
+                   help="train the new model for at most this long (e.g. 10m); schedules follow the steps that fit")
     p.add_argument("--image-size", type=int, default=None, help="resize images to this square size")
     p.add_argument("--format", default="auto", choices=["auto", "folder", "npz"],
                    help="images: a class-folder tree or data.npz (default: like the input)")
@@ -58,6 +73,10 @@ def _run(args: argparse.Namespace) -> int:
     table = is_table(args.data)
     if console.verbosity() == console.QUIET and args.run is None:  # no progress bar, no column table
         overrides.append({"tabular": {"verbose": False}} if table else {"train": {"progress": False}})
+    if args.time_budget is not None:
+        if args.run is not None:
+            raise ConfigError("--time-budget applies to a new model; --run reuses a trained one")
+        overrides.append({"tabular" if table else "train": {"time_budget": args.time_budget}})
     method = args.method or ("tabular" if table else "cgan")
     if table != (method == "tabular"):
         raise ConfigError(f"{args.data} is a table: use --method tabular (or leave --method out)" if table
@@ -75,13 +94,19 @@ def _run(args: argparse.Namespace) -> int:
         summary = augment(args.data, args.out, method=method, per_class=args.per_class, balance=args.balance,
                           labels=args.labels, image_size=args.image_size, run=args.run, train_out=args.train_out,
                           preset=args.preset, overrides=overrides, seed=args.seed, fmt=args.format,
-                          escape_formulas=args.escape_formulas is not False)
+                          escape_formulas=args.escape_formulas is not False, validation=args.validation,
+                          force=args.force, fallback=args.fallback, filter_samples=args.filter_samples,
+                          progress=console.info)
+        if summary.get("written") is False:
+            return 0
     width = max(5, *(len(c["name"]) for c in summary["classes"]))
     print(f"{'class':<{width}}  {'real':>7}  {'synthetic':>9}  {'total':>7}")
     for c in summary["classes"]:
         if c["real"] or c["synthetic"]:
             print(f"{c['name']:<{width}}  {c['real']:>7}  {c['synthetic']:>9}  {c['total']:>7}")
     run = f" (generator: {summary['run']})" if summary.get("run") else ""
-    console.info(f"wrote {args.out}: {summary['synthetic']} synthetic of {summary.get('images', summary.get('rows'))} "
+    added = summary.get("handed_over", "synthetic")
+    added = "synthetic" if added in ("cgan", "dagan", "tabular") else f"added by {added}"
+    console.info(f"wrote {args.out}: {summary['synthetic']} {added} of {summary.get('images', summary.get('rows'))} "
                  f"samples{run}")
     return 0

@@ -310,12 +310,27 @@ def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = 
             balance: bool = False, labels: str | os.PathLike | None = None, image_size: int | None = None,
             run: str | None = None, train_out: str | None = None, preset: str | None = None,
             overrides: Sequence[dict[str, Any]] = (), seed: int = 0, fmt: str = "auto",
-            escape_formulas: bool = True) -> dict[str, Any]:
-    """Load, plan, get a GAN (train or reuse), generate and write; returns the manifest summary."""
+            escape_formulas: bool = True, validation: float = 0.2, force: bool = False,
+            fallback: str = "baseline", filter_samples: bool = True, min_confidence: float = 0.5,
+            progress: Any = print) -> dict[str, Any]:
+    """Load, plan, get a GAN (train or reuse), check that its samples help, generate and write.
+
+    With ``validation`` > 0 a stratified share of the images is held out (the GAN never trains on it) and
+    :mod:`ganforge.applications.gate` scores real only, classical augmentation, random oversampling and the
+    GAN's filtered samples on it: the GAN's data set is written only when it beats them all (or ``force``);
+    otherwise the best baseline's (``fallback="baseline"``) or nothing (``"none"``). Returns the manifest
+    summary (``validation`` holds the scores, the choice and why; ``filter`` the acceptance rates).
+    """
+    from ganforge.applications import gate
+
     if method not in ("cgan", "dagan"):
         raise ConfigError(f"--method for images must be cgan or dagan; got {method!r}")
     if run is not None and (any(overrides) or preset or train_out):
         raise ConfigError("--set, --preset and --train-out configure a new run; they do not apply with --run")
+    if not 0 <= validation < 1:
+        raise ConfigError(f"--validation must be a share in [0, 1); got {validation}")
+    if fallback not in ("baseline", "none"):
+        raise ConfigError(f"--fallback must be baseline or none; got {fallback!r}")
     data = load_labelled(source, labels, image_size)
     additions = plan_additions(data.counts(), per_class=per_class, balance=balance)
     out = Path(out).expanduser()
@@ -323,13 +338,118 @@ def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = 
         raise ConfigError(f"{out} already exists and is not empty; choose a new --out")  # before any training
     if fmt not in ("auto", "folder", "npz"):
         raise ConfigError(f"--format must be auto, folder or npz; got {fmt!r}")
+    say = progress or (lambda _: None)
+    info: dict[str, Any] = {"method": method, "input": os.fspath(source), "labels": data.origin["labels"],
+                            "seed": seed, "target": per_class if per_class is not None else "balance"}
+    split = _validation_split(data, validation, seed, run, say) if sum(additions) else None
+    if split is not None:
+        overrides = [*overrides, {"data": {"holdout": validation, "holdout_seed": seed}}]
+    if sum(additions) and run is None:
+        say(_expected_cost(method, data, preset, overrides, checked=split is not None))
     gan, run_dir = (None, None) if sum(additions) == 0 else _gan_for(method, data, run, train_out, preset, overrides)
-    synthetic = synthesize(gan, data, additions, seed=seed)  # no GAN needed when nothing is added
-    info = {"method": method, "run": run_dir, "input": os.fspath(source), "labels": data.origin["labels"],
-            "seed": seed, "target": per_class if per_class is not None else "balance",
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    chosen, judge = method, None
+    if split is not None:
+        kept, held = split
+        train_part = _subset(data, kept)
+        target = None if per_class is None else max(1, round(per_class * len(kept) / len(data.labels)))
+        plan = plan_additions(train_part.counts(), per_class=target, balance=balance)
+        say(f"checking on {len(held)} held-out images whether the synthetic data helps a classifier ...")
+        result = gate.run_gate((train_part.images, train_part.labels), (data.images[held], data.labels[held]),
+                               plan, num_classes=len(data.classes), candidate=method, seed=seed,
+                               synthesize=_sampler(gan, train_part, seed + 1),
+                               min_confidence=min_confidence, progress=say)
+        chosen, reason = gate.choose(result["scores"], method, force=force)
+        judge = result["judge"]
+        info["validation"] = {"fraction": validation, "held_out": len(held), "chosen": chosen, "reason": reason,
+                              "scores": {k: v.as_dict() for k, v in result["scores"].items()},
+                              "filter_on_training_part": result["filter"]}
+        say(_score_table(result["scores"]) + "\n" + reason)
+        if chosen != method and fallback == "none":
+            say(f"nothing written to {out} (--fallback none)")
+            return {**info, "written": False}
+    if filter_samples and judge is None and gan is not None and chosen == method:
+        say("training a classifier on the real images to filter the synthetic ones ...")
+        judge = gate.train_judge(data.images, data.labels, seed=seed)
+    synthetic = _additions_of(chosen, gan, data, additions, seed, judge if filter_samples else None,
+                              min_confidence, info)
+    info.update({"handed_over": chosen, "run": run_dir, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
     write_augmented(out, data, synthetic, fmt=fmt, info=info, escape_formulas=escape_formulas)
     return json.loads((out / "manifest.json").read_text())
+
+
+def _expected_cost(method: str, data: LabelledImages, preset: str | None, overrides: Sequence[dict[str, Any]],
+                   checked: bool) -> str:
+    """What the job will do and how long it may take, said before it starts."""
+    from ganforge.config import merge
+    from ganforge.durations import format_duration, parse_duration
+    from ganforge.presets import get_preset
+
+    name = preset or DEFAULT_PRESETS.get((method, data.images.shape[-1]), DEFAULT_PRESETS[(method, None)])
+    train: dict[str, Any] = {}
+    for layer in (get_preset(name).overrides, *overrides):
+        train = merge(train, layer.get("train", {}))
+    steps, budget = int(train.get("steps", 2000)), parse_duration(train.get("time_budget"), "train.time_budget")
+    cost = f"training a {method} ({name}) for {steps:,} steps" + (
+        f" or {format_duration(budget)}, whichever comes first" if budget else " (--time-budget caps the time)")
+    if checked:
+        cost += "; then 4 quick classifiers for the held-out check (at most 30 s each)"
+    return cost
+
+
+def _validation_split(data: LabelledImages, validation: float, seed: int, run: str | None,
+                      say: Any) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The (kept, held-out) indices the check uses, or None (with a warning) when it cannot run."""
+    from ganforge.data.holdout import stratified_holdout
+
+    if validation == 0:
+        return None
+    if run is not None:
+        say("warning: no held-out check with --run (the run's GAN may have trained on any image); "
+            "the synthetic data is handed over unchecked")
+        return None
+    kept, held = stratified_holdout(data.labels, validation, seed)
+    classes = int((torch.bincount(data.labels) > 0).sum())
+    if len(held) < 2 * classes:
+        say(f"warning: {len(held)} held-out images for {classes} classes are too few to tell whether the synthetic "
+            "data helps; the check is skipped and the GAN trains on all images")
+        return None
+    return kept, held
+
+
+def _subset(data: LabelledImages, index: torch.Tensor) -> LabelledImages:
+    return LabelledImages(data.images[index], data.labels[index], data.classes,
+                          [data.sources[i] for i in index.tolist()], data.origin, data.layout)
+
+
+def _additions_of(chosen: str, gan: Any, data: LabelledImages, additions: Sequence[int], seed: int, judge: Any,
+                  min_confidence: float, info: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The samples the chosen data set adds to all the real images."""
+    from ganforge.applications import gate
+
+    if chosen == "classical augmentation":
+        return gate.classical_copies(data.images, data.labels, additions, seed)
+    if chosen == "random oversampling":
+        return gate.oversampled_copies(data.images, data.labels, additions, seed)
+    if chosen == "real only" or gan is None:
+        return synthesize(None, data, [0] * len(additions))
+    if judge is None:
+        return synthesize(gan, data, additions, seed=seed)
+    chosen, info["filter"] = gate.filtered(_sampler(gan, data, seed), judge, data.images, additions,
+                                           min_confidence=min_confidence)
+    return chosen
+
+
+def _sampler(gan: Any, data: LabelledImages, seed: int) -> Any:
+    """``draw(counts)``: :func:`synthesize` with a new seed at every call (``seed``, ``seed + 1000``, ...)."""
+    calls = iter(range(10**6))
+    return lambda counts: synthesize(gan, data, counts, seed=seed + 1000 * next(calls))
+
+
+def _score_table(scores: dict[str, Any]) -> str:
+    width = max(len(k) for k in scores)
+    lines = [f"  {'trained on real +':<{width}}  accuracy  macro F1  minority F1"]
+    lines += [f"  {k:<{width}}  {v.accuracy:8.3f}  {v.macro_f1:8.3f}  {v.minority_f1:11.3f}" for k, v in scores.items()]
+    return "\n".join(lines)
 
 
 # -- tables ------------------------------------------------------------------------------------

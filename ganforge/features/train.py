@@ -118,12 +118,14 @@ def _batch(images: Tensor, index: Tensor) -> Tensor:
 
 def train_extractor(images: Tensor, labels: Tensor | None = None, *, steps: int = 400, time_budget: float = 60.0,
                     batch_size: int = 64, size: int = 32, seed: int = 0, lr: float = 1e-3, source: str = "",
-                    progress: Callable[[str], None] | None = print) -> tuple[OwnCNN, dict[str, Any]]:
+                    progress: Callable[[str], None] | None = print, augmentation: float = 0.5,
+                    hold_out: bool = True) -> tuple[OwnCNN, dict[str, Any]]:
     """Train an extractor on uint8 ``images`` (N, C, H, W): a classifier of ``labels``, else contrastive.
 
     Returns the network (eval mode, on the CPU) and its metadata. With labels, a tenth of the images
     (at least 20, when there are 200 or more) is held out and the metadata reports the classifier's
-    accuracy on them. ``progress`` receives a line about ten times during training.
+    accuracy on them (``hold_out=False`` trains on all). ``augmentation`` is the strength of the shift and
+    scale a classifier's batches get (0: none). ``progress`` receives a line about ten times during training.
     """
     if images.ndim != 4 or images.dtype != torch.uint8:
         raise DataError("features train takes images (uint8 N, C, H, W); for vectors use --features identity")
@@ -142,7 +144,7 @@ def train_extractor(images: Tensor, labels: Tensor | None = None, *, steps: int 
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     order = torch.randperm(len(images), generator=g)
-    n_val = max(20, len(images) // 10) if labels is not None and len(images) >= 200 else 0
+    n_val = max(20, len(images) // 10) if hold_out and labels is not None and len(images) >= 200 else 0
     val, train = order[:n_val], order[n_val:]
     model = OwnCNN(int(images.shape[1]), size, n_classes)
     project = nn.Sequential(nn.ReLU(), nn.Linear(FEATURE_DIM, FEATURE_DIM), nn.ReLU(), nn.Linear(FEATURE_DIM, 64))
@@ -158,7 +160,7 @@ def train_extractor(images: Tensor, labels: Tensor | None = None, *, steps: int 
         idx = train[torch.randint(len(train), (bs,), generator=g)]
         x = _batch(images, idx)
         if n_classes:
-            _, logits = model(augment_views(x, g, flip=False, strength=0.5))
+            _, logits = model(augment_views(x, g, flip=False, strength=augmentation) if augmentation > 0 else x)
             loss = F.cross_entropy(logits, labels[idx])
         else:
             z1 = project(model.embed(augment_views(x, g)))

@@ -6,6 +6,7 @@ A run folder holds ``config.yaml`` (the resolved config), ``run.json`` (seeds, v
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sys
 import time
@@ -16,6 +17,8 @@ import torch
 
 from ganforge.config import Config, ConfigError, load_yaml, resolve
 from ganforge.data import Dataset, load_dataset
+from ganforge.data.holdout import stratified_holdout
+from ganforge.errors import DataError
 from ganforge.gans import GAN
 from ganforge.presets import DEFAULT_PRESET, PRESETS, get_preset
 from ganforge.registry import GAN_TYPES
@@ -48,6 +51,11 @@ def load_data(config: Config) -> Dataset:
         return gan_type.load(config)
     ds = load_dataset(d.source, image_size=d.image_size, channels=d.channels, n=d.n, seed=config.train.seed,
                       labels=d.labels)
+    if d.holdout:
+        if ds.labels is None:
+            raise DataError(f"data.holdout keeps a share of each class out of training; {d.source} has no labels")
+        kept, _ = stratified_holdout(ds.labels, d.holdout, d.holdout_seed)
+        ds = dataclasses.replace(ds, data=ds.data[kept], labels=ds.labels[kept])
     return gan_type.data_view(config, ds)
 
 

@@ -26,13 +26,13 @@ import torch
 
 from ganforge.data.tabular.sampler import ConditionalRows
 from ganforge.data.tabular.transformer import TabularTransformer
+from ganforge.durations import parse_duration
 from ganforge.errors import CheckpointError, ConfigError, DataError
 from ganforge.gans.tabular import DISCRETE_MODES, ConditionalTabularGAN, condition_frequencies
 from ganforge.nets import unwrap
 from ganforge.nets.tabular import TabularDiscriminator, TabularGenerator
 from ganforge.provenance import provenance
 from ganforge.tabular.progress import TableProgress
-from ganforge.training.callbacks import TimeBudget
 
 __all__ = ["TabularGAN", "parse_duration"]
 
@@ -44,30 +44,6 @@ META = "model.json"
 DEFAULT_EPOCHS = 100
 _PARAM_OF = {"dropout": "discriminator_dropout"}  # config key -> TabularGAN parameter, where they differ
 SAMPLE_CHUNK = 1024  # rows per generator pass in sample(): as fast as 10,000 at once, with a lower peak of memory
-_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
-
-
-def parse_duration(value: str | float | int | None) -> float | None:
-    """Seconds from ``90``, ``"90"``, ``"90s"``, ``"3m"``, ``"1h30m"`` or ``"2.5min"``; ``None`` stays None."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ConfigError(f"time budget must be seconds or a duration like '3m'; got {value!r}")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        text = str(value).strip().lower().replace(" ", "")
-        parts = re.findall(r"(\d+(?:\.\d*)?|\.\d+)(h|min|m|sec|s)?", text)
-        if not text or "".join(n + u for n, u in parts) != text:
-            raise ConfigError(f"cannot read the time budget {value!r}; write seconds or e.g. '90s', '3m', '1h30m'")
-        if len(parts) > 1 and any(not u for _, u in parts):
-            raise ConfigError(f"cannot read the time budget {value!r}: give every number a unit (h, m, s)")
-        seconds = sum(float(n) * _UNITS[u or "s"] for n, u in parts)
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise ConfigError(f"time budget must be a positive duration; got {value!r}")
-    return seconds
-
-
 class TabularGAN:
     """Synthetic tables in the scikit-learn spirit: ``TabularGAN(...).fit(df).sample(n)``.
 
@@ -283,9 +259,12 @@ class TabularGAN:
         cond_spans = [(s.start, s.width) for s in transformer.condition_spans()]
         rows = ConditionalRows(data, cond_spans, log_frequency=self.log_frequency)
         config = self.config(steps=steps, batch_size=batch_size, log_every=max(steps_per_epoch, 1),
-                             sample_every=10**9, checkpoint_every=10**9, progress=False, tensorboard=False).train
+                             sample_every=10**9, checkpoint_every=10**9, progress=False, tensorboard=False,
+                             # the budget covers the whole fit, preprocessing included
+                             time_budget=None if budget is None else max(budget - (time.perf_counter() - start), 1e-3)
+                             ).train
         progress = TableProgress(steps, batch_size, budget if epochs is None else None, start, bool(self.verbose))
-        callbacks = [progress] + ([TimeBudget(budget, start=start)] if budget is not None else [])
+        callbacks = [progress]
         interrupted = False
         with torch.random.fork_rng(devices=[]):  # the caller's global torch RNG is left as it was
             torch.manual_seed(int(self.seed))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Protocol
@@ -138,24 +137,3 @@ class Evaluate(Callback):
         self.last = {f"{self.prefix}{k}": v for k, v in values.items() if isinstance(v, (int, float))}
         trainer.log_scalars(step, self.last)
 
-
-class TimeBudget(Callback):
-    """Stops training (through ``trainer.request_stop``) once ``seconds`` have passed since ``start``.
-
-    ``start`` is a :func:`time.perf_counter` value (e.g. taken before preprocessing, so the budget
-    covers the whole job); by default the moment training starts.
-    """
-
-    def __init__(self, seconds: float, start: float | None = None) -> None:
-        if not seconds > 0:
-            raise ValueError(f"the time budget must be > 0 seconds; got {seconds!r}")
-        self.seconds, self.start = float(seconds), start
-
-    def on_fit_start(self, trainer: TrainerView) -> None:
-        if self.start is None:
-            self.start = time.perf_counter()
-
-    def on_step_end(self, trainer: TrainerView, step: int) -> None:
-        elapsed = time.perf_counter() - self.start
-        if elapsed >= self.seconds:
-            trainer.request_stop(f"time budget of {self.seconds:g} s used ({elapsed:.1f} s)")

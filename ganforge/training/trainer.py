@@ -21,10 +21,12 @@ from torch import Tensor, nn
 
 from ganforge.config import RESUMABLE_KEYS, ConfigError, TrainConfig, diff, with_defaults
 from ganforge.errors import TrainingDiverged
+from ganforge.durations import format_duration
 from ganforge.io import write_json, write_text
 from ganforge.nets import unwrap
 from ganforge.provenance import provenance
 from ganforge.training.batches import Batches
+from ganforge.training.budget import StepBudget
 from ganforge.training.callbacks import Callback, SampleGrid, ScalarLog
 from ganforge.training.checkpoint import load_checkpoint, save_checkpoint
 from ganforge.training.ema import EMA
@@ -100,6 +102,7 @@ class Trainer:
         self.step = 0
         self.rollbacks = 0
         self.stop_reason: str | None = None  # set through request_stop (e.g. early stopping)
+        self.budget = StepBudget(self.cfg.steps, self.cfg.time_budget)  # schedules follow budget.planned
 
         cfg = self.cfg
         self.device = resolve_device(cfg.device)
@@ -171,9 +174,10 @@ class Trainer:
             self.save()  # something to roll back to
         for cb in self.callbacks if main else ():
             cb.on_fit_start(self)
-        bar = _progress(self.cfg.steps, self.step, enabled=main and self.cfg.progress)
+        bar = _progress(self.budget.planned, self.step, enabled=main and self.cfg.progress)
         window: dict[str, list[Tensor]] = {}
         t0, seen = time.perf_counter(), 0
+        self.budget.start(self.step)
         try:
             with _interrupt_flag() as interrupted:
                 while self.step < self.cfg.steps:
@@ -198,6 +202,7 @@ class Trainer:
                     bar.update(1)
                     for cb in self.callbacks if main else ():
                         cb.on_step_end(self, self.step)
+                    self._follow_budget(bar, main)
                     if self.step % self.cfg.checkpoint_every == 0:
                         self.save()
                     if self._agree(self.stop_reason is not None):
@@ -244,6 +249,7 @@ class Trainer:
         data position, RNG."""
         return {
             "step": self.step,
+            "planned_steps": self.budget.planned,
             "rollbacks": self.rollbacks,
             "networks": {n: unwrap(m).state_dict() for n, m in self.gan.networks().items()},
             "extra": self.gan.extra_state(),
@@ -279,6 +285,7 @@ class Trainer:
             sched.load_state_dict(state["schedulers"][phase])
         self.batches.load_state_dict(state["batches"])
         self.step, self.rollbacks = int(state["step"]), int(state.get("rollbacks", 0))
+        self.budget.planned = min(self.cfg.steps, int(state.get("planned_steps", self.cfg.steps)))
         rngs = state["rng"]
         if len(rngs) == self.dist.world_size:
             set_rng_state(rngs[self.dist.rank])
@@ -347,8 +354,32 @@ class Trainer:
 
     def _lr_factor(self, step: int) -> float:
         if self.cfg.lr_schedule == "linear":
-            return max(0.0, 1.0 - step / self.cfg.steps)
+            return max(0.0, 1.0 - step / self.budget.planned)
         return 1.0
+
+    def _follow_budget(self, bar: Any, main: bool) -> None:
+        """Check the time budget after a step: stop when it is used; keep the schedules (LR decay, EMA
+        start, the progress bar's length) on the steps it is estimated to allow."""
+        budget = self.budget
+        if budget.seconds is None:
+            return
+        was_estimated, before = budget.estimated, budget.planned
+        used = budget.after_step(self.step)
+        if self.dist.enabled:  # every process follows rank 0's clock
+            t = torch.tensor([float(budget.planned), float(used)], device=self.device)
+            dist.broadcast(t, src=0)
+            budget.planned, used = int(t[0].item()), bool(t[1].item())
+        if budget.planned != before:
+            for ema in self.ema.values():
+                ema.start = round(self.cfg.ema_start * budget.planned / self.cfg.steps)
+            bar.total = budget.planned
+            bar.refresh()
+        if main and budget.estimated and not was_estimated and self.cfg.progress and budget.planned < self.cfg.steps:
+            print(f"time budget {format_duration(budget.seconds)}: about {budget.planned:,} of {self.cfg.steps:,} "
+                  f"steps fit ({budget.pace * 1000:.0f} ms a step); the LR schedule and EMA start follow that",
+                  file=sys.stderr, flush=True)
+        if used and self.stop_reason is None:
+            self.request_stop(f"time budget of {format_duration(budget.seconds)} used")
 
     def _sync_buffers(self) -> None:
         """Give every process rank 0's buffers (batch-norm statistics, spectral-norm vectors).
