@@ -15,6 +15,7 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
+from ganforge import __version__
 from ganforge.config import Config, ConfigError, load_yaml, resolve
 from ganforge.data import Dataset, load_dataset
 from ganforge.data.holdout import stratified_holdout
@@ -175,10 +176,25 @@ def load_run(run: str | Path, checkpoint: str = "last", map_location: str | torc
     if "sample_shape" not in state.get("metadata", {}):
         raise ConfigError(f"{run} was trained with a GAN built in Python, not from a config: build the same "
                           f"GAN again and call ganforge.restore(gan, {str(run)!r})")
-    cfg = resolve(load_yaml(run / "config.yaml"), warn=False)
+    try:
+        cfg = resolve(load_yaml(run / "config.yaml"), warn=False)
+    except ConfigError as exc:  # a config of another version: say which one wrote it
+        raise ConfigError(f"{run} was written by {_writer(run)}, whose config this ganforge {__version__} cannot "
+                          f"read: {exc}") from None
     gan = build_gan(cfg, state["metadata"])
     _load_weights(gan, state)
     return gan.to(map_location), cfg
+
+
+def _writer(run: Path) -> str:
+    """"ganforge X" of the run's last start (``run.json``), or "another ganforge version"."""
+    import json
+
+    try:
+        starts = json.loads((run / "run.json").read_text()).get("starts") or [{}]
+        return f"ganforge {starts[-1]['ganforge']}"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return "another ganforge version"
 
 
 def restore(gan: GAN, run: str | Path, checkpoint: str = "last") -> GAN:
