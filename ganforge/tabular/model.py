@@ -13,7 +13,6 @@ discriminator would tell more about the training rows than the generator does.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import time
@@ -28,7 +27,7 @@ from ganforge.data.tabular.sampler import ConditionalRows
 from ganforge.data.tabular.transformer import TabularTransformer
 from ganforge.durations import parse_duration
 from ganforge.errors import CheckpointError, ConfigError, DataError
-from ganforge.gans.tabular import DISCRETE_MODES, ConditionalTabularGAN, condition_frequencies
+from ganforge.gans.tabular import ConditionalTabularGAN, condition_frequencies
 from ganforge.nets import unwrap
 from ganforge.nets.tabular import TabularDiscriminator, TabularGenerator
 from ganforge.provenance import provenance
