@@ -2,24 +2,23 @@
 
 One mechanism, :class:`Registry`, for every sort of name:
 
-=======================  ====================  =====================================================
-registry                 named by              entries (registered in)
-=======================  ====================  =====================================================
-:data:`GAN_TYPES`        ``gan.kind``          :class:`GANType` (``ganforge/gans/types.py``)
-:data:`NETWORKS`         ``model.arch``        ``nets.Architecture`` (``ganforge/nets/__init__.py``)
-:data:`LOSSES`           ``gan.loss``          ``losses.AdversarialLoss`` (``ganforge/losses.py``)
-:data:`FEATURE_EXTRACTORS`  ``features``       a factory of a ``FeatureExtractor`` (``ganforge/features``)
-:data:`METRICS`          ``eval.metrics``      a metric function (``ganforge/metrics/``, via ``metrics.register``)
-=======================  ====================  =====================================================
+===========================  ==================  =================================================================
+registry                     named by            entries (registered in)
+===========================  ==================  =================================================================
+:data:`GAN_TYPES`            ``gan.kind``        :class:`GANType` (``gans/types.py``, ``tabular/gan_type.py``)
+:data:`NETWORKS`             ``model.arch``      ``nets.Architecture`` (``nets/__init__.py``)
+:data:`LOSSES`               ``gan.loss``        ``losses.AdversarialLoss`` (``losses.py``)
+:data:`FEATURE_EXTRACTORS`   ``eval.features``   a factory of a ``FeatureExtractor`` (``features/__init__.py``)
+:data:`METRICS`              ``eval.metrics``    a metric function (the modules of ``metrics/``, via ``metrics.register``)
+===========================  ==================  =================================================================
 
 Each registry imports the module(s) of its built-in entries on its first lookup, by name, so importing
 this module stays light and the layers stay ordered (the registry sits at the bottom).
 
 :data:`GAN_TYPES` maps ``gan.kind`` to a :class:`GANType`: everything the library knows about a GAN
 type lives in its record (how it checks its config, which view of the data it trains on, what it
-stores to be rebuilt, how it builds itself), so no other file switches on the type. The built-in
-types register in :mod:`ganforge.gans.types` (loaded on first lookup, so importing this module
-stays light); a plug-in registers its own::
+stores to be rebuilt, how it builds itself), so no other file switches on the type. A plug-in
+registers its own::
 
     from ganforge.registry import GAN_TYPES, GANType
     GAN_TYPES.register("bigan", GANType(build=build_bigan, check=check_bigan, description="..."))
