@@ -52,7 +52,9 @@ def register(name: str, *, inputs: str = "fake_and_real", values: tuple[str, ...
     """
 
     if inputs not in INPUTS:
-        raise ValueError(f"metric {name!r}: inputs must be one of {', '.join(INPUTS)}; got {inputs!r}")
+        renamed = {"pair": "fake_and_real", "paired": "prediction_and_target"}.get(inputs)
+        hint = f" (renamed {renamed!r})" if renamed else ""
+        raise ValueError(f"metric {name!r}: inputs must be one of {', '.join(INPUTS)}; got {inputs!r}{hint}")
 
     def add(fn: Callable[..., dict]) -> Callable[..., dict]:
         if not hasattr(fn, "inputs"):
