@@ -61,7 +61,7 @@ from torch import nn
 from ganforge.applications.enlarge import rare_class_settings
 from ganforge.config import resolve
 from ganforge.data import Dataset, load_dataset
-from ganforge.experiment import build_gan, config_from
+from ganforge.runs.experiment import build_gan, config_from
 from ganforge.training import Trainer
 
 ROOT = Path(__file__).resolve().parent
@@ -171,7 +171,7 @@ def train_gan(preset: str, images: torch.Tensor, labels: torch.Tensor, *, steps:
     budget = {} if as_preset else {"model": {"width": GAN_WIDTH}, "train": {"steps": steps, "precision": "fp32"}}
     extra = overrides if isinstance(overrides, list) else [overrides or {}]
     cfg = config_from(preset, [budget, {"train": {"seed": seed, "progress": False, "tensorboard": False}}, *extra])
-    ds = Dataset(images, "benchmark", labels).with_labels(pairs=cfg.gan.kind == "dagan")
+    ds = Dataset(images, "benchmark", labels).with_labels(partners=cfg.gan.kind == "dagan")
     torch.manual_seed(seed)
     gan = build_gan(cfg, ds.sample_shape, None if cfg.gan.kind == "dagan" else int(labels.max()) + 1)
     Trainer(gan, ds, cfg.train).fit()

@@ -19,7 +19,7 @@ import time
 import torch
 from torch import nn
 
-from ganforge.experiment import build_gan, config_from
+from ganforge.runs.experiment import build_gan, config_from
 
 from common import cpu_name, machine, write_result  # benchmarks/common.py
 

@@ -35,7 +35,7 @@ from pathlib import Path
 import torch
 
 from ganforge.data import load_dataset
-from ganforge.experiment import load_run
+from ganforge.runs.experiment import load_run
 from ganforge.features import get_extractor
 from ganforge.metrics.evaluate import evaluate, generate
 

@@ -135,7 +135,7 @@ def probe_run(root: Path, kills: int, window: float, rng: random.Random) -> dict
     import copy
 
     from ganforge import train
-    from ganforge.experiment import load_run
+    from ganforge.runs.experiment import load_run
 
     run = root / "run"
     train(TINY_RUN, out=run)

@@ -39,6 +39,7 @@ from pathlib import Path
 import torch
 
 import ganforge
+from ganforge.metrics import get_metric
 from ganforge.presets import get_preset
 
 from common import machine, write_result  # benchmarks/common.py
@@ -71,7 +72,7 @@ def run_one(dataset: str, method: str, seed: int) -> dict:
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     mixture = trainer.data.mixture
     samples = trainer.gan.sample(N_SAMPLES, generator=torch.Generator().manual_seed(10_000 + seed))
-    cov = ganforge.get_metric("mode_coverage")(samples, mixture.centers, mixture.std)
+    cov = get_metric("mode_coverage")(samples, mixture.centers, mixture.std)
     return {"dataset": dataset, "method": method, "seed": seed, "modes": cov["modes_covered"], "n_modes": cov["n_modes"], "high_quality": cov["high_quality"],
             "seconds": wall, "cpu_seconds": cpu, "steps": trainer.step}
 

@@ -56,6 +56,8 @@ import torch
 from torch import nn
 
 import ganforge
+from ganforge.runs.experiment import build_gan
+from ganforge.training import Callback
 from common import machine as common_machine  # benchmarks/common.py
 
 BASELINE = "tutorial_fp32"
@@ -135,7 +137,7 @@ def tutorial_run(template: ganforge.GAN, images01: torch.Tensor, *, batch_size: 
 
 
 # -- ganforge's Trainer ------------------------------------------------------------------------------
-class _Clock(ganforge.Callback):
+class _Clock(Callback):
     """Reads the clock at the end of step ``warmup`` and at the end of the last step."""
 
     def __init__(self, warmup: int, device: torch.device) -> None:
@@ -169,7 +171,7 @@ def make_runners(device: torch.device, batch_size: int, steps: int, warmup: int
     cfg = ganforge.config_from("mnist")
     dataset = ganforge.load_dataset("mnist")
     torch.manual_seed(cfg.train.seed)
-    template = ganforge.build_gan(cfg, dataset.sample_shape)  # one init shared by every run
+    template = build_gan(cfg, dataset.sample_shape)  # one init shared by every run
     images01 = dataset.data.float() / 127.5 - 1.0  # the tutorial's pre-scaled real images in [-1, 1]
     common = dict(batch_size=batch_size, steps=steps, warmup=warmup, device=device)
     runners = {

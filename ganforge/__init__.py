@@ -12,9 +12,10 @@ Quick start::
 Or from a preset: ``gf.train("mnist", out="runs/m")``; back from its run folder:
 ``gan, cfg = gf.load_run("runs/m")`` (or ``gf.restore(gan, "runs/mine")`` for a GAN built in Python).
 
-Also here: ``evaluate`` / ``evaluate_run`` (metrics), ``TabularGAN`` and
-``tabular_report`` (tables), ``augment_dataset`` (enlarge or re-balance a labelled data set); and the GAN
-types ``ConditionalGAN``, ``ACGAN``, ``DAGAN``.
+The top level holds the nouns a user needs (listed in the README's "Public API"); the rest lives in the
+subpackages: ``ganforge.gans`` (the GAN types), ``ganforge.nets``, ``ganforge.losses``, ``ganforge.training``
+(``EMA``, callbacks), ``ganforge.metrics`` and ``ganforge.features``, ``ganforge.registry`` (every registry),
+``ganforge.runs``, ``ganforge.tabular``, ``ganforge.applications``, ``ganforge.errors``.
 """
 
 import importlib
@@ -24,25 +25,39 @@ __version__ = "0.1.0"
 # Every name loads its module on first use, so `import ganforge` (and `ganforge --help`) stays light:
 # torch, pandas and scikit-learn load only when something needs them.
 _LAZY = {
-    "DiffAugment": "ganforge.diffaugment",
-    **dict.fromkeys(["Config", "ConfigError", "DataConfig", "GANConfig", "ModelConfig", "TrainConfig", "resolve"],
-                    "ganforge.config"),
-    **dict.fromkeys(["BUILTIN_DATASETS", "Dataset", "DataError", "load_dataset"], "ganforge.data"),
-    **dict.fromkeys(["build_gan", "config_from", "load_run", "restore", "train"], "ganforge.experiment"),
-    "GAN": "ganforge.gans",
-    "ACGAN": "ganforge.gans.conditional", "ConditionalGAN": "ganforge.gans.conditional",
-    "DAGAN": "ganforge.gans.dagan",
-    **dict.fromkeys(["LOSSES", "get_loss", "gradient_penalty", "r1_penalty"], "ganforge.losses"),
-    **dict.fromkeys(["available_metrics", "get_metric", "register"], "ganforge.metrics"),
-    "mode_coverage": "ganforge.metrics.mode_coverage",
-    **dict.fromkeys(["ARCHITECTURES", "build_networks"], "ganforge.nets"),
-    "PRESETS": "ganforge.presets",
-    **dict.fromkeys(["EMA", "Callback", "CheckpointError", "Evaluate", "Trainer", "TrainingDiverged"],
-                    "ganforge.training"),
+    **dict.fromkeys(["config_from", "load_run", "restore", "train"], "ganforge.runs.experiment"),
+    "Config": "ganforge.config",
+    **dict.fromkeys(["Dataset", "load_dataset"], "ganforge.data"),
+    "GAN": "ganforge.gans.base", "Trainer": "ganforge.training.trainer", "build_networks": "ganforge.nets",
+    **dict.fromkeys(["GAN_TYPES", "GANType"], "ganforge.registry"),
     "evaluate": "ganforge.metrics.evaluate", "evaluate_run": "ganforge.runs.evaluate",
-    "TabularGAN": "ganforge.tabular", "tabular_report": "ganforge.tabular",
+    **dict.fromkeys(["Report", "TabularGAN", "tabular_report"], "ganforge.tabular"),
+    **dict.fromkeys(["CheckpointError", "ConfigError", "DataError", "GanforgeError"], "ganforge.errors"),
 }
 _RENAMED = {"augment_dataset": ("ganforge.applications.enlarge", "augment")}
+
+# Names the top level held before it was cut to the nouns above: where they live now.
+_MOVED = {
+    **dict.fromkeys(["ACGAN", "ConditionalGAN"], "ganforge.gans.conditional"), "DAGAN": "ganforge.gans.dagan",
+    "DiffAugment": "ganforge.diffaugment", "build_gan": "ganforge.runs.experiment",
+    **dict.fromkeys(["DataConfig", "GANConfig", "ModelConfig", "TrainConfig", "resolve"], "ganforge.config"),
+    "BUILTIN_DATASETS": "ganforge.data", "PRESETS": "ganforge.presets",
+    **dict.fromkeys(["get_loss", "gradient_penalty", "r1_penalty"], "ganforge.losses"),
+    **dict.fromkeys(["available_metrics", "get_metric", "register"], "ganforge.metrics"),
+    "mode_coverage": "ganforge.metrics.mode_coverage",
+    **dict.fromkeys(["LOSSES", "ARCHITECTURES"], "ganforge.registry (LOSSES, NETWORKS)"),
+    **dict.fromkeys(["EMA", "Callback", "Evaluate"], "ganforge.training"),
+    "TrainingDiverged": "ganforge.errors",
+}
+
+__all__ = [
+    "train", "load_run", "restore", "config_from", "Config",
+    "load_dataset", "Dataset",
+    "GAN", "Trainer", "build_networks", "GAN_TYPES", "GANType",
+    "evaluate", "evaluate_run",
+    "TabularGAN", "tabular_report", "Report", "augment_dataset",
+    "GanforgeError", "ConfigError", "DataError", "CheckpointError",
+]
 
 
 def __getattr__(name: str):
@@ -51,18 +66,10 @@ def __getattr__(name: str):
     if name in _RENAMED:
         module, attr = _RENAMED[name]
         return getattr(importlib.import_module(module), attr)
+    if name in _MOVED:
+        raise AttributeError(f"ganforge.{name} is not at the top level: import it from {_MOVED[name]}")
     raise AttributeError(f"module 'ganforge' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *__all__])
-
-
-__all__ = [
-    "ACGAN", "ConditionalGAN", "DAGAN", "TabularGAN", "augment_dataset", "evaluate", "evaluate_run", "tabular_report",
-    "ARCHITECTURES", "BUILTIN_DATASETS", "EMA", "GAN", "LOSSES", "PRESETS", "Callback", "CheckpointError", "Config",
-    "ConfigError", "DataConfig", "DataError", "Dataset", "DiffAugment", "Evaluate", "GANConfig", "ModelConfig",
-    "TrainConfig", "Trainer", "TrainingDiverged", "available_metrics", "build_gan", "build_networks", "config_from",
-    "get_loss", "get_metric", "gradient_penalty", "load_dataset", "load_run", "mode_coverage", "r1_penalty",
-    "register", "resolve", "restore", "train",
-]

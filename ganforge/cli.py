@@ -31,7 +31,7 @@ _USER_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.ENAMETOOLONG}
 
 def _train(args: argparse.Namespace) -> int:
     from ganforge.config import parse_set
-    from ganforge.experiment import train
+    from ganforge.runs.experiment import train
     from ganforge.training import Evaluate
 
     overrides = [parse_set(args.set)]
@@ -49,8 +49,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from ganforge.experiment import load_run
-    from ganforge.samples import check_samples_output, parse_labels, write_samples
+    from ganforge.runs.experiment import load_run
+    from ganforge.runs.samples import check_samples_output, parse_labels, write_samples
 
     check_samples_output(args.out, overwrite=args.overwrite, inputs=[args.run])  # before loading anything
     gan, _ = load_run(args.run, checkpoint=args.checkpoint)

@@ -42,7 +42,7 @@ class DataConfig:
 class ModelConfig:
     """Which networks to build (see :func:`ganforge.nets.build_networks`)."""
 
-    arch: Literal["mlp", "dcgan", "resnet"] = "dcgan"
+    arch: str = "dcgan"  # a name of ganforge.registry.NETWORKS: mlp, dcgan, resnet, or one a plug-in registered
     latent_dim: int = 100
     width: Optional[int] = None  # base channels / hidden units; None: the architecture's default
     depth: int = 3  # hidden layers of the MLP
@@ -64,7 +64,8 @@ class GANConfig:
     num_classes: Optional[int] = None  # cgan/acgan/projection; None: the largest label in the data + 1
     aux_weight: float = 1.0  # acgan: weight of the auxiliary classification loss
     aux_fake: bool = False  # acgan: D's classifier also learns from fakes (Odena et al.; see ganforge.gans.ACGAN)
-    loss: Literal["minimax", "nonsaturating", "wasserstein", "hinge", "least_squares"] = "nonsaturating"
+    # a name of ganforge.registry.LOSSES: minimax, nonsaturating, wasserstein, hinge, least_squares, or a plug-in's
+    loss: str = "nonsaturating"
     penalty: Literal["none", "gradient_penalty", "r1"] = "none"
     penalty_weight: float = 10.0  # lambda for gradient_penalty, gamma for r1
     n_critic: int = 1  # discriminator steps per generator step
@@ -346,27 +347,26 @@ def check(config: Config, warn: bool = True) -> None:
         for item in (s.strip() for s in g.augment.split(",")):
             _require(item in AUGMENTATIONS,
                      f"gan.augment: unknown augmentation {item!r}; choose from {', '.join(AUGMENTATIONS)}")
-    from ganforge.registry import GAN_TYPES
+    from ganforge.registry import GAN_TYPES, LOSSES, NETWORKS
 
-    gan_type = GAN_TYPES.get(g.kind)  # an unknown type: the registry's did-you-mean error
+    gan_type = GAN_TYPES.get(g.kind)  # an unknown name: the registry's did-you-mean error
+    NETWORKS.get(m.arch)
+    loss = LOSSES.get(g.loss)
     _require(g.aux_weight >= 0, f"gan.aux_weight must be >= 0; got {g.aux_weight}")
     _require(g.mode_seeking >= 0, f"gan.mode_seeking must be >= 0; got {g.mode_seeking}")
     gan_type.check(config, warn)  # the type's own rules (ganforge/gans/types.py for the built-in ones)
     lipschitz = g.penalty == "gradient_penalty" or m.spectral_norm
-    _require(g.loss != "wasserstein" or lipschitz,
-             "gan.loss=wasserstein needs a Lipschitz constraint on D: set gan.penalty=gradient_penalty "
+    _require(not loss.needs_lipschitz or lipschitz,
+             f"gan.loss={g.loss} needs a Lipschitz constraint on D: set gan.penalty=gradient_penalty "
              "or model.spectral_norm=true")
-    _require(g.label_smoothing == 0 or g.loss in ("minimax", "nonsaturating", "least_squares"),
-             f"gan.label_smoothing applies to minimax, nonsaturating and least_squares losses, not {g.loss}")
+    smoothable = [name for name in LOSSES if LOSSES[name].supports_label_smoothing]
+    _require(g.label_smoothing == 0 or loss.supports_label_smoothing,
+             f"gan.label_smoothing applies to {', '.join(smoothable)} losses, not {g.loss}")
     _require(t.device == "auto" or t.device == "cpu" or t.device.startswith("cuda"),
              f"train.device must be auto, cpu or cuda[:N]; got {t.device!r}")
     _check_eval(config.eval)
     if not warn:
         return
-    if g.penalty == "gradient_penalty" and (m.d_norm or ("batch" if m.arch == "dcgan" else "none")) == "batch":
-        warnings.warn("gan.penalty=gradient_penalty with batch norm in D: the per-sample penalty assumes "
-                      "samples are judged independently; set model.d_norm=instance or none", ConfigWarning,
-                      stacklevel=3)
     if g.penalty == "none" and g.penalty_weight != GANConfig.penalty_weight:
         warnings.warn("gan.penalty_weight is set but gan.penalty=none: it has no effect", ConfigWarning,
                       stacklevel=3)

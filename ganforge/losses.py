@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ganforge.registry import LOSSES
+
 __all__ = [
     "AdversarialLoss",
     "LOSSES",
@@ -102,26 +104,20 @@ class AdversarialLoss:
         return self._g(fake_logits.float())
 
 
-LOSSES: dict[str, AdversarialLoss] = {
-    loss.name: loss
-    for loss in (
-        AdversarialLoss("minimax", True, False, _bce_d, _minimax_g),
-        AdversarialLoss("nonsaturating", True, False, _bce_d, _nonsaturating_g),
-        AdversarialLoss("wasserstein", False, True, _wasserstein_d, _neg_mean_g),
-        AdversarialLoss("hinge", False, False, _hinge_d, _neg_mean_g),
-        AdversarialLoss("least_squares", True, False, _lsq_d, _lsq_g),
-    )
-}
+for _loss in (
+    AdversarialLoss("minimax", True, False, _bce_d, _minimax_g),
+    AdversarialLoss("nonsaturating", True, False, _bce_d, _nonsaturating_g),
+    AdversarialLoss("wasserstein", False, True, _wasserstein_d, _neg_mean_g),
+    AdversarialLoss("hinge", False, False, _hinge_d, _neg_mean_g),
+    AdversarialLoss("least_squares", True, False, _lsq_d, _lsq_g),
+):
+    LOSSES.register(_loss.name, _loss)
 
 
 def get_loss(name: str) -> AdversarialLoss:
-    """Return the loss registered under ``name``; ValueError lists the choices otherwise."""
-    try:
-        return LOSSES[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown adversarial loss {name!r}; choose one of: {', '.join(LOSSES)}"
-        ) from None
+    """Return the loss registered in :data:`ganforge.registry.LOSSES` under ``name``; an unknown name is a
+    ConfigError (a ValueError) naming the closest one."""
+    return LOSSES.get(name)
 
 
 # --- penalties ------------------------------------------------------------------------

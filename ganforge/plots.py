@@ -164,7 +164,7 @@ class Axes:
 
     def legend(self, entries: Sequence[tuple[str, Colour, str]], avoid: np.ndarray | None = None,
                below: bool = False) -> None:
-        """Entries (label, colour, kind: "line", "dashed", "dot" or "box") in the corner that hides
+        """Entries (label, colour, marker: "line", "dashed", "dot" or "box") in the corner that hides
         fewest of the pixel positions ``avoid`` (K, 2) (top right when nothing is in the way; else top
         left, middle right, ...), or in
         a row under the x tick labels."""
@@ -174,8 +174,8 @@ class Axes:
         f, row = _font(), FONT_SIZE + 4
         if below:
             x = self.left
-            for label, colour, kind in entries:
-                self._key(x, self.bottom + 24 + row / 2, colour, kind)
+            for label, colour, marker in entries:
+                self._key(x, self.bottom + 24 + row / 2, colour, marker)
                 self.draw.text((x + 28, self.bottom + 24 + row / 2), label, fill=INK, font=f, anchor="lm")
                 x += 28 + _text_width(label) + 16
             return
@@ -192,17 +192,17 @@ class Axes:
 
         x0, y0 = min(corners, key=hidden)  # the first of the least crowded
         self.draw.rectangle((x0, y0, x0 + width, y0 + height), fill=(255, 255, 255), outline=GRID)
-        for i, (label, colour, kind) in enumerate(entries):
+        for i, (label, colour, marker) in enumerate(entries):
             y = y0 + 4 + i * row + row / 2
-            self._key(x0, y, colour, kind)
+            self._key(x0, y, colour, marker)
             self.draw.text((x0 + 28, y), label, fill=INK, font=f, anchor="lm")
 
-    def _key(self, x0: float, y: float, colour: Colour, kind: str) -> None:
-        if kind == "dot":
+    def _key(self, x0: float, y: float, colour: Colour, marker: str) -> None:
+        if marker == "dot":
             self.draw.ellipse((x0 + 10, y - 4, x0 + 18, y + 4), fill=colour)
-        elif kind == "box":
+        elif marker == "box":
             self.draw.rectangle((x0 + 7, y - 4, x0 + 21, y + 4), fill=colour)
-        elif kind == "dashed":
+        elif marker == "dashed":
             _dashed(self.draw, (x0 + 4, y), (x0 + 24, y), colour, width=2)
         else:
             self.draw.line([(x0 + 4, y), (x0 + 24, y)], fill=colour, width=2)
@@ -309,17 +309,17 @@ def histogram_plot(fake: np.ndarray, real: np.ndarray | None = None, bins: int =
     ax = Axes(img, (56, 10, w - 10, h - 30), (lo, hi), (0.0, top))
     ax.frame()
     drawn = []
-    for counts, colour, kind in hists:
+    for counts, colour, marker in hists:
         u, _ = ax.px(edges, np.zeros_like(edges))
         _, v = ax.px(edges[:-1], counts)
         drawn += [np.stack([np.full(5, (u[i] + u[i + 1]) / 2), np.linspace(v[i], ax.bottom, 5)], 1) for i in range(bins)]
         for i in range(bins):
-            if kind == "box":
+            if marker == "box":
                 ax.draw.rectangle((u[i], v[i], u[i + 1], ax.bottom), fill=colour)
             else:
                 prev = v[i - 1] if i else ax.bottom
                 ax.draw.line([(u[i], prev), (u[i], v[i]), (u[i + 1], v[i])], fill=colour, width=2)
-        if kind == "line":
+        if marker == "line":
             ax.draw.line([(u[-1], v[-1]), (u[-1], ax.bottom)], fill=colour, width=2)
     ax.draw.rectangle((ax.left, ax.top, ax.right, ax.bottom), outline=INK)
     ax.legend([("real", REAL, "box") if k == "box" else ("generated", FAKE, "line") for _, _, k in hists],

@@ -48,8 +48,10 @@ def no_leftovers(parent: Path, name: str) -> bool:
 
 def test_cgan_balances_a_class_folder_and_a_run_can_be_reused(tmp_path, folder, capsys):
     out, run = tmp_path / "balanced", tmp_path / "run"
+    # the held-out check and the sample filter are test_applications_gate's subject: off here (they train two
+    # classifiers, most of this test's time)
     assert main(["augment", str(folder), "--out", str(out), "--balance", "--train-out", str(run), *TINY,
-                 "--time-budget", "1h"]) == 0
+                 "--validation", "0", "--no-filter", "--time-budget", "1h"]) == 0
     said = capsys.readouterr().out
     assert "wrote" in said and "training a cgan (digits-cgan) for 4 steps or 1h00m, whichever comes first" in said
     for name in COUNTS:
@@ -199,7 +201,7 @@ def test_other_bad_requests_are_errors(tmp_path, folder, capsys):
     Image.fromarray(np.zeros((12, 12), np.uint8)).save(folder / "cat" / "big.png")
     check_error(capsys, [str(folder), "--image-size", "10"], "pass --image-size", tmp_path / "out")
     run = tmp_path / "plain"
-    from ganforge.experiment import train
+    from ganforge.runs.experiment import train
 
     train({"data": {"source": "digits"}, "model": {"width": 8, "latent_dim": 4},
            "train": {"steps": 1, "progress": False, "tensorboard": False}}, out=run)

@@ -96,7 +96,7 @@ def test_a_better_candidate_is_chosen():
 
 def test_augment_holds_out_a_stratified_share_that_the_gan_never_trains_on(tmp_path, monkeypatch):
     monkeypatch.setattr(gate, "train_judge", gate_judge)
-    from ganforge.experiment import config_from, load_data
+    from ganforge.runs.experiment import config_from, load_data
 
     x = load_dataset("digits")
     np_path = tmp_path / "d.npz"

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from conftest import tiny_image_config
-from ganforge.experiment import train
+from ganforge.runs.experiment import train
 from ganforge.training import Callback
 
 

@@ -238,12 +238,12 @@ def test_points_to_standard_output_as_csv(points_run, tmp_path, capsys, monkeypa
 def test_samples_stream_in_chunks(tiny_image_run, tmp_path, monkeypatch):
     """Memory does not grow with -n: the GAN is asked for at most CHUNK samples at a time, and the
     .npz and the PNG folder hold the same images."""
-    import ganforge.samples
+    import ganforge.runs.samples
     from ganforge.gans import GAN
 
     asked = []
     original = GAN.sample
-    monkeypatch.setattr(ganforge.samples, "CHUNK", 4)
+    monkeypatch.setattr(ganforge.runs.samples, "CHUNK", 4)
     monkeypatch.setattr(GAN, "sample", lambda self, n, **kw: asked.append(n) or original(self, n, **kw))
     assert main(["sample", str(tiny_image_run), "-n", "10", "--out", str(tmp_path / "s.npz")]) == 0
     assert asked == [4, 4, 2]
@@ -258,9 +258,9 @@ def test_samples_stream_in_chunks(tiny_image_run, tmp_path, monkeypatch):
 
 
 def test_conditional_sample_takes_labels_and_stores_them(conditional_run, tmp_path, capsys, monkeypatch):
-    import ganforge.samples
+    import ganforge.runs.samples
 
-    monkeypatch.setattr(ganforge.samples, "CHUNK", 4)
+    monkeypatch.setattr(ganforge.runs.samples, "CHUNK", 4)
     expected = {"3": [3] * 7, "0,1,2": [0, 1, 2, 0, 1, 2, 0], "balanced": [0, 1, 2, 4, 5, 7, 8]}
     for spec, labels in expected.items():
         out = tmp_path / f"{spec}.npz"

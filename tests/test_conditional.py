@@ -225,7 +225,7 @@ def test_each_conditional_gan_learns_which_class_is_bright(kind):
 import numpy as np  # noqa: E402
 
 from ganforge.config import ConfigError  # noqa: E402
-from ganforge.experiment import load_run, train  # noqa: E402
+from ganforge.runs.experiment import load_run, train  # noqa: E402
 
 
 def run_config(tiny_config, kind, **train_kw):
@@ -301,7 +301,7 @@ def test_config_rejects_bad_conditional_settings(bad, match):
 
 
 def test_conditional_presets_resolve_and_build():
-    from ganforge.experiment import build_gan, config_from
+    from ganforge.runs.experiment import build_gan, config_from
     from ganforge.presets import PRESETS
 
     names = [n for n in PRESETS if PRESETS[n].overrides.get("gan", {}).get("kind", "gan") != "gan"]

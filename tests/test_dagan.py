@@ -16,7 +16,7 @@ def labelled_images(labels, size=8):
 
 def test_pairs_never_pair_different_classes_or_an_image_with_itself():
     labels = torch.tensor([0, 1, 2, 0, 1, 2, 2, 0, 3, 3, 1, 0] * 5)
-    ds = labelled_images(labels).with_labels(pairs=True)
+    ds = labelled_images(labels).with_labels(partners=True)
     g = torch.Generator().manual_seed(0)
     index = torch.arange(len(ds)).repeat(20)
     partners = ds.partners(index, generator=g)
@@ -30,7 +30,7 @@ def test_pairs_never_pair_different_classes_or_an_image_with_itself():
 
 
 def test_pair_batches_hold_images_partners_and_labels():
-    ds = labelled_images([0, 0, 1, 1, 1, 2, 2]).with_labels(pairs=True)
+    ds = labelled_images([0, 0, 1, 1, 1, 2, 2]).with_labels(partners=True)
     x, partner, y = ds.batch(torch.tensor([0, 2, 5, 6]))
     assert x.shape == partner.shape == (4, 1, 8, 8) and y.tolist() == [0, 1, 2, 2]
     assert x.min() >= -1 and x.max() <= 1
@@ -43,9 +43,9 @@ def test_pair_batches_hold_images_partners_and_labels():
 
 def test_pairs_need_two_images_per_class_and_labels():
     with pytest.raises(DataError, match="class 2 has one"):
-        labelled_images([0, 0, 1, 1, 2]).with_labels(pairs=True)
+        labelled_images([0, 0, 1, 1, 2]).with_labels(partners=True)
     with pytest.raises(DataError, match="has no labels"):
-        Dataset(torch.zeros(4, 1, 8, 8, dtype=torch.uint8), "bare").with_labels(pairs=True)
+        Dataset(torch.zeros(4, 1, 8, 8, dtype=torch.uint8), "bare").with_labels(partners=True)
 
 
 # -- networks and steps ----------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def test_dagan_discriminator_sees_real_pairs_and_fake_pairs_with_the_same_first_
     g = DAGANGenerator(image_size=8, channels=1, latent_dim=4, width=4)
     d = Recorder()
     gan = DAGAN(g, d, latent_dim=4)
-    ds = labelled_images([0, 0, 0, 1, 1, 1]).with_labels(pairs=True)
+    ds = labelled_images([0, 0, 0, 1, 1, 1]).with_labels(partners=True)
     x, partner, y = ds.batch(torch.arange(6))
     out = gan.discriminator_step((x, partner, y), step=0)
     real_pairs, fake_pairs = d.seen
@@ -112,7 +112,7 @@ def test_dagan_preview_shows_fixed_sources_each_followed_by_its_variations():
     torch.manual_seed(0)
     g, d = build_dagan_networks(data_shape=(1, 8, 8), latent_dim=4, width=4)
     gan = DAGAN(g, d, latent_dim=4)
-    ds = labelled_images([0, 0, 0, 1, 1, 1, 2, 2, 2]).with_labels(pairs=True)
+    ds = labelled_images([0, 0, 0, 1, 1, 1, 2, 2, 2]).with_labels(partners=True)
     first = gan.preview(16, seed=3, data=ds).samples
     assert first.shape == (16, 1, 8, 8)
     rows = first.reshape(4, 4, 1, 8, 8)
@@ -148,7 +148,7 @@ def test_augment_returns_k_variations_per_image():
 
 
 # -- run folders ---------------------------------------------------------------------------------
-from ganforge.experiment import load_run, train  # noqa: E402
+from ganforge.runs.experiment import load_run, train  # noqa: E402
 
 
 def test_dagan_run_folder_resumes_bit_for_bit_and_loads(tmp_path, tiny_config):
@@ -171,13 +171,13 @@ def test_dagan_trained_on_digits_0_to_4_varies_unseen_digits_within_their_class(
     """The held-out-class test: trained only on the 8x8 digits 0-4, DAGAN's variations of the digits
     5-9 are mostly still read as their source's digit by the shipped digits classifier (chance: 10%),
     and they are variations, not copies."""
-    from ganforge.experiment import build_gan, config_from
+    from ganforge.runs.experiment import build_gan, config_from
     from ganforge.features import get_extractor
     from ganforge.training import Trainer
 
     ds = load_dataset("digits")
     seen = ds.labels < 5
-    train_set = Dataset(ds.data[seen], "digits 0-4", ds.labels[seen]).with_labels(pairs=True)
+    train_set = Dataset(ds.data[seen], "digits 0-4", ds.labels[seen]).with_labels(partners=True)
     cfg = config_from("digits-dagan", [{"model": {"width": 16},
                                         "train": {"steps": 300, "batch_size": 32, "progress": False,
                                                   "precision": "fp32", "tensorboard": False}}])

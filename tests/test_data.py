@@ -110,7 +110,7 @@ def test_folder_through_load_dataset(tmp_path):
     for i in range(5):
         _save(tmp_path / "imgs" / f"{i}.png", size=(20, 10), mode="L")
     ds = load_dataset(str(tmp_path / "imgs"), image_size=8, channels=3, n=3)
-    assert ds.kind == "image" and ds.data.shape == (3, 3, 8, 8) and ds.name == "imgs"
+    assert ds.modality == "image" and ds.data.shape == (3, 3, 8, 8) and ds.name == "imgs"
 
 
 def test_folder_errors(tmp_path):
@@ -176,7 +176,7 @@ def test_vectors_from_npy(tmp_path):
     arr = np.random.default_rng(1).normal(size=(50, 3))
     np.save(tmp_path / "v.npy", arr)
     ds = load_dataset(str(tmp_path / "v.npy"))
-    assert ds.kind == "vector" and ds.data.dtype == torch.float32 and ds.sample_shape == (3,)
+    assert ds.modality == "vector" and ds.data.dtype == torch.float32 and ds.sample_shape == (3,)
     assert np.allclose(ds.data.numpy(), arr, atol=1e-6)
     with pytest.raises(DataError, match="images only"):
         load_dataset(str(tmp_path / "v.npy"), image_size=8)
@@ -258,7 +258,7 @@ def test_digits():
     assert ds.data.shape == (1797, 1, 8, 8) and ds.data.dtype == torch.uint8
     assert ds.data.max() == 255 and ds.data.min() == 0
     assert ds.labels.shape == (1797,) and set(ds.labels.tolist()) == set(range(10))
-    assert ds.kind == "image" and ds.sample_shape == (1, 8, 8)
+    assert ds.modality == "image" and ds.sample_shape == (1, 8, 8)
 
 
 def test_mnist():
@@ -294,7 +294,7 @@ def test_grid25_centres():
 def test_mixture_datasets(name, factory):
     ds = load_dataset(name, seed=7)
     m = factory()
-    assert ds.kind == "vector" and len(ds) == DEFAULT_MIXTURE_SAMPLES
+    assert ds.modality == "vector" and len(ds) == DEFAULT_MIXTURE_SAMPLES
     assert ds.data.dtype == torch.float32 and ds.labels is None
     assert torch.equal(ds.mixture.centers, m.centers)
     nearest = torch.cdist(ds.data, m.centers).argmin(dim=1)
@@ -334,7 +334,7 @@ def test_batch_scaling_and_round_trip():
     assert b.dtype == torch.float32 and b.min() == -1.0 and b.max() == 1.0
     assert torch.equal(to_uint8_images(b), data)
     assert to_uint8_images(torch.tensor([-3.0, 0.0, 5.0])).tolist() == [0, 128, 255]
-    assert len(ds) == 4 and ds.kind == "image" and ds.sample_shape == (1, 8, 8)
+    assert len(ds) == 4 and ds.modality == "image" and ds.sample_shape == (1, 8, 8)
 
 
 def test_vector_batch_as_stored():

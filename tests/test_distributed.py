@@ -4,7 +4,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import torch
 
 from conftest import tiny_image_config
@@ -20,24 +19,24 @@ def torchrun(*args, cwd):
     return proc
 
 
-@pytest.mark.parametrize("penalty", ["none", "r1"])
-def test_two_gloo_processes_hold_identical_weights(tmp_path, penalty):
-    torchrun(str(HERE / "ddp_worker.py"), str(tmp_path), penalty, cwd=tmp_path)
-    r0, r1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1))
-    assert r0["world_size"] == r1["world_size"] == 2
-    assert not torch.equal(r0["first_batch"], r1["first_batch"])  # each rank sees its own shard
-    for group in ("networks", "averaged"):
-        for name, sd in r0[group].items():
-            for key, tensor in sd.items():
-                assert torch.equal(tensor, r1[group][name][key]), f"{group} {name}.{key} differs between ranks"
-
-
-def test_torchrun_cli_writes_one_run_folder_from_rank_0(tmp_path):
+def test_two_gloo_processes_hold_identical_weights_and_the_cli_writes_one_run_folder_from_rank_0(tmp_path):
+    """One torchrun (starting it is most of the cost): the DDP checks, then ``ganforge train`` in its processes."""
     import yaml
 
     cfg = tiny_image_config(steps=4, checkpoint_every=2, sample_every=2)
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(cfg))
-    proc = torchrun("-m", "ganforge", "train", "tiny.yaml", "--out", "run", cwd=tmp_path)
+    penalties = ["none", "r1"]
+    proc = torchrun(str(HERE / "ddp_worker.py"), str(tmp_path), ",".join(penalties), "tiny.yaml", cwd=tmp_path)
+    for penalty in penalties:
+        r0, r1 = (torch.load(tmp_path / f"rank{r}_{penalty}.pt", weights_only=True) for r in (0, 1))
+        assert r0["world_size"] == r1["world_size"] == 2
+        assert not torch.equal(r0["first_batch"], r1["first_batch"])  # each rank sees its own shard
+        for group in ("networks", "averaged"):
+            for name, sd in r0[group].items():
+                for key, tensor in sd.items():
+                    assert torch.equal(tensor, r1[group][name][key]), \
+                        f"penalty {penalty}: {group} {name}.{key} differs between ranks"
+
     assert proc.stdout.count("run folder:") == 1
     state = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
     assert state["step"] == 4 and len(state["rng"]) == 2  # every rank's RNG state, for exact resume

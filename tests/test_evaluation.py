@@ -14,7 +14,7 @@ from PIL import Image
 from conftest import tiny_image_config
 from ganforge.cli import main
 from ganforge.config import ConfigError
-from ganforge.experiment import load_run, train
+from ganforge.runs.experiment import load_run, train
 from ganforge.metrics.evaluate import TrainingEvaluator
 from ganforge.runs.evaluate import evaluate_run, training_callbacks
 from ganforge.metrics.reference import ReferenceCache
@@ -264,7 +264,7 @@ def test_training_evaluator_uses_fixed_latents():
 
     ds = load_dataset("digits")
     evaluator = TrainingEvaluator(ds, ["fid"], n=20, reference_n=100)
-    from ganforge.experiment import build_gan, config_from
+    from ganforge.runs.experiment import build_gan, config_from
 
     gan = build_gan(config_from(tiny_image_config()), ds.sample_shape)
     assert evaluator(gan)[0]["values"] == evaluator(gan)[0]["values"]
@@ -302,7 +302,7 @@ def test_the_mnist_preset_still_evaluates_with_the_digits_cnn_and_auto_decides_b
     from ganforge.config import EvalConfig
     from ganforge.data import load_dataset
     from ganforge.features import inception as inc
-    from ganforge.experiment import config_from
+    from ganforge.runs.experiment import config_from
 
     mnist = load_dataset("mnist", n=300)
     preset = config_from("mnist")

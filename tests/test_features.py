@@ -111,6 +111,19 @@ def test_module_and_torchscript_extractors(tmp_path):
     assert not plain.cacheable and plain(x).features.shape == (7, 3)
 
 
+def test_a_registered_extractor_is_found_by_name_and_an_unknown_name_by_its_closest():
+    from ganforge.registry import FEATURE_EXTRACTORS
+
+    FEATURE_EXTRACTORS.register("halves", lambda *, device, precision, **_: ModuleExtractor(
+        lambda t: t.flatten(1)[:, :2] / 2, name="halves", device=device, precision=precision))
+    try:
+        assert get_extractor("halves")(torch.ones(3, 4)).features.tolist() == [[0.5, 0.5]] * 3
+    finally:
+        FEATURE_EXTRACTORS.unregister("halves")
+    with pytest.raises(ConfigError, match=r"unknown feature extractor 'inceptoin' \(did you mean 'inception'"):
+        get_extractor("inceptoin")
+
+
 def test_unknown_or_unusable_extractors_are_config_errors(tmp_path):
     with pytest.raises(ConfigError, match="unknown feature extractor 'vgg'.*digits.*inception"):
         get_extractor("vgg")

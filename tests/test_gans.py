@@ -148,7 +148,7 @@ def test_tiny_gan_learns_a_1d_gaussian():
     g = MLPGenerator(latent_dim=4, out_dim=1, hidden=32, depth=2)
     d = MLPDiscriminator(in_dim=1, hidden=32, depth=2)
     gan = GAN(g, d, latent_dim=4)
-    Trainer(gan, data, steps=1500, batch_size=128, lr_g=1e-3, lr_d=1e-3, precision="fp32",
+    Trainer(gan, data, steps=800, batch_size=128, lr_g=1e-3, lr_d=1e-3, precision="fp32",
             progress=False).fit()
     x = gan.sample(5000, generator=torch.Generator().manual_seed(1)).squeeze(1)
     assert abs(x.mean().item() - mean) < 0.25 * std, x.mean().item()

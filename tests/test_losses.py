@@ -236,3 +236,20 @@ def test_r1_requires_grad():
     real = torch.randn(2, 3)
     with pytest.raises(ValueError):
         r1_penalty(real.sum(1), real)
+
+
+def test_a_registered_loss_is_a_config_choice_and_the_gan_uses_it():
+    from ganforge.config import ConfigError, resolve
+    from ganforge.gans.base import GAN
+
+    mine = AdversarialLoss("softplus_hinge", False, False, lambda r, f, t: (torch.nn.functional.softplus(-r)
+                           + torch.nn.functional.softplus(f)).mean(), lambda f: torch.nn.functional.softplus(-f).mean())
+    LOSSES.register("softplus_hinge", mine)
+    try:
+        assert resolve({"gan": {"loss": "softplus_hinge"}}).gan.loss == "softplus_hinge"
+        gan = GAN(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1), latent_dim=2, loss="softplus_hinge")
+        assert gan.loss is mine
+    finally:
+        LOSSES.unregister("softplus_hinge")
+    with pytest.raises(ConfigError, match=r"gan.loss: unknown adversarial loss 'softplus_hinge'"):
+        get_loss("softplus_hinge")

@@ -208,7 +208,7 @@ def test_paired_metrics_need_equal_shapes():
 
 def test_registry_lists_every_metric_with_its_inputs_and_values():
     assert {"fid", "kid", "pr", "dc", "is", "cond_acc", "psnr", "ssim", "mode_coverage"} <= set(available_metrics())
-    assert metric_inputs("fid") == "pair" and metric_inputs("is") == "fake" and metric_inputs("ssim") == "paired"
+    assert metric_inputs("fid") == "fake_and_real" and metric_inputs("is") == "fake" and metric_inputs("ssim") == "prediction_and_target"
     assert metric_values("pr") == ("precision", "recall") and metric_inputs("mode_coverage") == "mixture"
     with pytest.raises(ConfigError, match="unknown metric 'nope'.*fid"):
         parse_metrics("fid, nope")

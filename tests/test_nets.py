@@ -7,8 +7,10 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
+from ganforge.errors import ConfigError
+
 from ganforge.nets import (
-    ARCHITECTURES,
+    Architecture,
     DCGANDiscriminator,
     DCGANGenerator,
     MinibatchStd,
@@ -23,6 +25,7 @@ from ganforge.nets import (
     norm_layer,
     unwrap,
 )
+from ganforge.registry import NETWORKS
 
 torch.set_num_threads(2)
 
@@ -315,11 +318,25 @@ def test_discriminators_with_minibatch_std(make, inp):
 
 
 def test_architectures_registry():
-    assert ARCHITECTURES == {
+    assert {name: (a.generator, a.discriminator) for name, a in NETWORKS.items()}.items() >= {
         "mlp": (MLPGenerator, MLPDiscriminator),
         "dcgan": (DCGANGenerator, DCGANDiscriminator),
         "resnet": (ResNetGenerator, ResNetDiscriminator),
-    }
+    }.items()
+    with pytest.raises(ConfigError, match=r"unknown architecture 'resnt' \(did you mean 'resnet'"):
+        build_networks("resnt", data_shape=(3, 32, 32), latent_dim=LATENT)
+
+
+def test_a_registered_architecture_builds_from_its_name():
+    def build(shape, latent_dim, *, g_width, d_width, pack, **_):
+        return nn.Linear(latent_dim, shape[0]), nn.Linear(pack * shape[0], 1)
+
+    NETWORKS.register("linear", Architecture(nn.Linear, nn.Linear, build, (8, 8, "none", "none")))
+    try:
+        g, d = build_networks("linear", data_shape=(3,), latent_dim=4, pack=2)
+        assert g.out_features == 3 and d.in_features == 6
+    finally:
+        NETWORKS.unregister("linear")
 
 
 @pytest.mark.parametrize("pack", [1, 3])

@@ -99,7 +99,7 @@ def check_bigan(config, warn):
 
 
 def vectors_only(config, dataset):
-    if dataset.kind == "image":
+    if dataset.modality == "image":
         raise ConfigError("gan.kind=bigan (this plug-in) takes vectors")
     return dataset
 
@@ -135,7 +135,7 @@ def test_bigan_trains_from_a_config_through_the_command_line_and_previews(tmp_pa
     assert {"lr/discriminator", "lr/generator_encoder", "ge_loss", "d_loss"} <= {k for rec in log for k in rec}
     assert (run / "samples" / "step_0000004.png").is_file()
 
-    from ganforge.experiment import load_data, load_run
+    from ganforge.runs.experiment import load_data, load_run
 
     gan, cfg = load_run(run)
     assert isinstance(gan, BiGAN) and cfg.sections["bigan"].pool_size == 8

@@ -10,7 +10,8 @@ import torch
 import torch.distributed as dist
 
 from ganforge.config import ConfigError, resolve
-from ganforge.experiment import build_gan, config_from, load_data, train
+from ganforge.runs.experiment import build_gan, config_from, load_data, train
+from ganforge import hardware
 from ganforge.training import Trainer, runtime
 from ganforge.training.runtime import choose_precision, cpu_flags, init_distributed
 from conftest import tiny_image_config
@@ -25,7 +26,7 @@ SKYLAKE_AVX512 = frozenset({"sse2", "avx2", "avx512f", "avx512bw"})  # oneDNN em
 def flags(monkeypatch):
     """Pretend to run on a CPU with the given flags (None: an OS without /proc/cpuinfo)."""
     def use(value):
-        monkeypatch.setattr(runtime, "cpu_flags", lambda: value)
+        monkeypatch.setattr(hardware, "cpu_flags", lambda: value)
     return use
 
 

@@ -63,6 +63,27 @@ def test_save_replaces_an_earlier_model_and_older_folders_still_load(model, tmp_
     assert len(list(path.iterdir())) == 2 and sorted(p.name for p in tmp_path.iterdir()) == ["m"]
 
 
+def _rewrite(path, change):
+    meta = json.loads((path / "model.json").read_text())
+    change(meta)
+    (path / "model.json").write_text(json.dumps(meta))
+
+
+def test_a_model_folder_of_another_format_fails_in_one_line_naming_the_version_that_made_it(model, tmp_path):
+    from ganforge import __version__
+
+    path = model.save(tmp_path / "m")
+    _rewrite(path, lambda meta: meta.update(version=7) or meta["training"].update(ganforge="9.1.0"))
+    with pytest.raises(CheckpointError, match=rf"written by ganforge 9\.1\.0 in TabularGAN model format 7; "
+                                              rf"ganforge {__version__} reads format 1") as info:
+        TabularGAN.load(path)
+    assert "\n" not in str(info.value)
+    _rewrite(path, lambda meta: [meta.update(version=1), meta.pop("transformer"), meta.pop("training")])
+    with pytest.raises(CheckpointError, match=r"written by an earlier ganforge and does not fit TabularGAN model "
+                                              r"format 1 \(KeyError: 'transformer'\)"):
+        TabularGAN.load(path)
+
+
 def test_a_crash_between_weights_and_description_leaves_the_previous_model(model, tmp_path, monkeypatch):
     import ganforge.io as gio
 

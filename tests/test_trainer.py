@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from ganforge.config import ConfigError
-from ganforge.experiment import build_gan, config_from, load_data
+from ganforge.runs.experiment import build_gan, config_from, load_data
 from ganforge.training import Callback, CheckpointError, Trainer, TrainingDiverged, load_checkpoint
 from ganforge.training.batches import Batches
 from conftest import tiny_image_config

@@ -60,7 +60,7 @@ class LabelledImages:
     classes: list[str]  # class name of each label value 0..max
     sources: list[str]  # each image's origin: a path relative to the folder, or "index i"
     origin: dict[str, Any]  # how to load it again: data.source, data.labels, data.image_size
-    kind: str = "arrays"  # "folder" or "arrays"
+    layout: str = "arrays"  # "folder" or "arrays": how the images were stored
 
     def counts(self) -> list[int]:
         return torch.bincount(self.labels, minlength=len(self.classes)).tolist()
@@ -75,7 +75,7 @@ def load_labelled(source: str | os.PathLike, labels: str | os.PathLike | None = 
     label_path = str(Path(labels).expanduser().resolve()) if labels is not None else None
     builtin = name in BUILTIN_DATASETS
     ds = load_dataset(name, image_size=image_size, labels=label_path)
-    if ds.kind != "image":
+    if ds.modality != "image":
         raise DataError(f"{name} holds vectors of shape {ds.sample_shape}, not images")
     files = [p.relative_to(path).as_posix() for p in find_images(path)] if not builtin and path.is_dir() else None
     if ds.labels is None:
@@ -181,7 +181,7 @@ def write_augmented(out: str | os.PathLike, data: LabelledImages,
     """
     from ganforge.tabular.io import escape_formulas as escape
     out = Path(out).expanduser()
-    fmt = ("folder" if data.kind == "folder" else "npz") if fmt == "auto" else fmt
+    fmt = ("folder" if data.layout == "folder" else "npz") if fmt == "auto" else fmt
     if fmt not in ("folder", "npz"):
         raise ConfigError(f"--format must be auto, folder or npz; got {fmt!r}")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -197,7 +197,7 @@ def write_augmented(out: str | os.PathLike, data: LabelledImages,
             for i in range(n_real + len(syn_images)):
                 real = i < n_real
                 label = int(data.labels[i] if real else syn_labels[i - n_real])
-                stem = Path(data.sources[i]).stem if real and data.kind == "folder" else (
+                stem = Path(data.sources[i]).stem if real and data.layout == "folder" else (
                     f"real_{i:05d}" if real else f"synthetic_{i - n_real:05d}")
                 rel = f"{dirs[label]}/{stem}.png"
                 k = 1
@@ -252,7 +252,7 @@ def _class_dirs(classes: Sequence[str]) -> list[str]:
 def _gan_for(method: str, data: LabelledImages, run: str | None, train_out: str | None, preset: str | None,
              overrides: Sequence[dict[str, Any]]) -> tuple[Any, str]:
     """A trained GAN for ``method``: loaded from ``run`` or trained now. Returns it and its run folder."""
-    from ganforge.experiment import load_run, train
+    from ganforge.runs.experiment import load_run, train
 
     shape = tuple(data.images.shape[1:])
     if run is not None:
@@ -418,7 +418,7 @@ def _validation_split(data: LabelledImages, validation: float, seed: int, run: s
 
 def _subset(data: LabelledImages, index: torch.Tensor) -> LabelledImages:
     return LabelledImages(data.images[index], data.labels[index], data.classes,
-                          [data.sources[i] for i in index.tolist()], data.origin, data.kind)
+                          [data.sources[i] for i in index.tolist()], data.origin, data.layout)
 
 
 def _additions_of(chosen: str, gan: Any, data: LabelledImages, additions: Sequence[int], seed: int, judge: Any,

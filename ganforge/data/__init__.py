@@ -100,7 +100,7 @@ def load_dataset(
         label = path.resolve().name if path.is_dir() else path.stem
         ds = Dataset(data, label, found).subset(n, seed)
 
-    if ds.kind == "vector":
+    if ds.modality == "vector":
         if image_size is not None or channels is not None:
             raise DataError(
                 f"data set {ds.name!r} holds vectors of shape {ds.sample_shape}; "

@@ -22,14 +22,14 @@ class Dataset:
 
     ``batch(index)`` gives the samples alone; the view :meth:`with_labels` gives
     ``(samples, labels)`` for conditional GANs, or ``(samples, partners, labels)`` with
-    ``pairs=True`` (DAGAN: each partner another sample of the same class).
+    ``partners=True`` (DAGAN: each partner another sample of the same class).
     """
 
     data: torch.Tensor
     name: str
     labels: torch.Tensor | None = None
     mixture: Mixture | None = None
-    returns: str = "data"  # what batch() gives: "data", "labels" or "pairs" (set by with_labels)
+    returns: str = "data"  # what batch() gives: "data", "labels" or "partners" (set by with_labels)
 
     def __post_init__(self) -> None:
         d = self.data
@@ -56,15 +56,15 @@ class Dataset:
                 )
             if len(self.labels) and int(self.labels.min()) < 0:
                 raise DataError(f"data set {self.name!r}: labels must be non-negative, found {int(self.labels.min())}")
-        if self.returns not in ("data", "labels", "pairs"):
-            raise DataError(f"data set {self.name!r}: returns must be data, labels or pairs; got {self.returns!r}")
+        if self.returns not in ("data", "labels", "partners"):
+            raise DataError(f"data set {self.name!r}: returns must be data, labels or partners; got {self.returns!r}")
         if self.returns != "data":
-            self._check_labelled("pairs=True" if self.returns == "pairs" else "with_labels()")
-        if self.returns == "pairs":
+            self._check_labelled("partners=True" if self.returns == "partners" else "with_labels()")
+        if self.returns == "partners":
             counts = torch.bincount(self.labels)
             single = [c for c, k in enumerate(counts.tolist()) if k == 1]
             if single:
-                raise DataError(f"data set {self.name!r}: pairs of the same class need at least 2 samples per class; "
+                raise DataError(f"data set {self.name!r}: partners of the same class need at least 2 samples per class; "
                                 f"class {single[0]} has one" + (f" (and {len(single) - 1} more)" if len(single) > 1 else ""))
             order = torch.argsort(self.labels, stable=True)  # samples grouped by class
             start = torch.cumsum(counts, 0) - counts
@@ -73,7 +73,7 @@ class Dataset:
             self._pairing = (order, start, counts, position)
 
     @property
-    def kind(self) -> str:
+    def modality(self) -> str:
         """``"image"`` for 4-D data, else ``"vector"``."""
         return "image" if self.data.ndim == 4 else "vector"
 
@@ -95,14 +95,14 @@ class Dataset:
             raise DataError(f"data set {self.name!r} has no labels, which {what} needs: use a folder with one "
                             f"sub-folder per class, or an .npz file with a 'labels' (or 'y') array")
 
-    def with_labels(self, pairs: bool = False) -> "Dataset":
+    def with_labels(self, partners: bool = False) -> "Dataset":
         """A view of the same data whose :meth:`batch` also gives the labels (see the class docstring)."""
-        return dataclasses.replace(self, returns="pairs" if pairs else "labels")
+        return dataclasses.replace(self, returns="partners" if partners else "labels")
 
     def batch(self, index: torch.Tensor):
         """Float32 batch for training: images scaled to [-1, 1], vectors as stored; with labels in a view.
 
-        In a ``pairs`` view each sample's partner is drawn uniformly from the OTHER samples of its class,
+        In a ``partners`` view each sample's partner is drawn uniformly from the OTHER samples of its class,
         with torch's global random generator (whose state the Trainer checkpoints).
         """
         x = self._floats(index)
@@ -123,7 +123,7 @@ class Dataset:
 
     def _floats(self, index: torch.Tensor) -> torch.Tensor:
         x = self.data[index]
-        if self.kind == "image":
+        if self.modality == "image":
             return x.float() / 127.5 - 1.0
         return x.float()
 

@@ -16,6 +16,10 @@ a path             a TorchScript feature network (``torch.jit.save``), see :clas
 an nn.Module or a callable                  wrapped in :class:`ModuleExtractor`
 =================  ====================================================================
 
+The names are those of :data:`ganforge.registry.FEATURE_EXTRACTORS` (each a factory taking
+``sample_shape``, ``device``, ``precision``, ``inception_weights`` and ``data_source``); a plug-in
+registers its own there.
+
 ``auto`` never guesses from the shape alone: a digits CNN asked about grey photographs of 28x28
 pixels gives FIDs and precisions that mean nothing, and a class agreement that asks it which digit
 a picture of a shoe is.
@@ -33,6 +37,7 @@ import torch
 from torch import nn
 
 from ganforge.errors import ConfigError
+from ganforge.registry import FEATURE_EXTRACTORS
 from ganforge.features.base import (
     FeatureExtractor,
     Features,
@@ -43,10 +48,9 @@ from ganforge.features.base import (
     to_pixel_levels,
 )
 
-__all__ = ["EXTRACTORS", "FeatureExtractor", "Features", "IdentityExtractor", "ModuleExtractor", "as_samples",
+__all__ = ["FeatureExtractor", "Features", "IdentityExtractor", "ModuleExtractor", "as_samples",
            "get_extractor", "tensor_fingerprint", "to_pixel_levels"]
 
-EXTRACTORS = ("auto", "digits", "digits28", "digits8", "inception", "identity")
 DIGIT_SOURCES = ("mnist", "digits")  # the built-in data sets the digits CNNs were trained on
 METADATA_FILE = "ganforge.json"  # the extra file of a TorchScript extractor that describes it
 
@@ -58,8 +62,10 @@ def get_extractor(spec: Any = "auto", *, sample_shape: Sequence[int] | None = No
     """The extractor that ``spec`` names (see the module docstring) for samples of ``sample_shape``
     from ``data_source`` (a built-in data set's name or a path; it decides ``auto`` for images).
 
-    Raises ConfigError for an unknown name or an unreadable path (listing the choices), and for
-    ``auto`` on images that are not a built-in digits set when no Inception weights are found.
+    A name is looked up in :data:`ganforge.registry.FEATURE_EXTRACTORS`; a name it does not hold is the
+    path of a TorchScript file. Raises ConfigError for an unknown name or an unreadable path (naming the
+    closest name and listing the choices), and for ``auto`` on images that are not a built-in digits set
+    when no Inception weights are found.
     """
     if isinstance(spec, FeatureExtractor):
         return spec.to(device)
@@ -68,32 +74,57 @@ def get_extractor(spec: Any = "auto", *, sample_shape: Sequence[int] | None = No
     if not isinstance(spec, (str, os.PathLike)):
         raise ConfigError(f"a feature extractor is a name, a path, a module or a callable; got {type(spec).__name__}")
     name = os.fspath(spec)
-    shape = tuple(sample_shape) if sample_shape is not None else None
-    if name == "auto":
-        if shape is not None and len(shape) == 1:
-            name = "identity"
-        elif data_source is not None and os.fspath(data_source) in DIGIT_SOURCES:
-            name = "digits"
-        else:
-            return _auto_inception(shape, data_source, device, precision, inception_weights)
-    if name == "digits":
-        size = 8 if shape is not None and len(shape) == 3 and max(shape[1:]) <= 16 else 28
-        name = f"digits{size}"
-    if name in ("digits28", "digits8"):
-        from ganforge.features.digits import DigitsExtractor
-
-        return DigitsExtractor(int(name[6:]), device=device, precision=precision)
-    if name == "inception":
-        from ganforge.features.inception import InceptionExtractor
-
-        return InceptionExtractor(inception_weights, device=device, precision=precision)
-    if name == "identity":
-        return IdentityExtractor(device)
+    make = FEATURE_EXTRACTORS.get(name, None)
+    if make is not None:
+        return make(sample_shape=tuple(sample_shape) if sample_shape is not None else None, device=device,
+                    precision=precision, inception_weights=inception_weights, data_source=data_source)
     path = Path(name).expanduser()
     if path.is_file():
         return _torchscript_extractor(path, device, precision)
-    raise ConfigError(f"unknown feature extractor {name!r}: choose {', '.join(EXTRACTORS)}, "
-                      "or give the path of a TorchScript feature network")
+    raise FEATURE_EXTRACTORS.unknown(name, ", or the path of a TorchScript feature network")
+
+
+# -- the built-in extractors: make(sample_shape=, device=, precision=, inception_weights=, data_source=) ---------
+@FEATURE_EXTRACTORS.register("auto")
+def _auto(*, sample_shape: tuple[int, ...] | None, data_source: Any, **how: Any) -> FeatureExtractor:
+    """identity for vectors; digits for the built-in digits data sets; else Inception (or the choices)."""
+    if sample_shape is not None and len(sample_shape) == 1:
+        return FEATURE_EXTRACTORS.get("identity")(sample_shape=sample_shape, data_source=data_source, **how)
+    if data_source is not None and os.fspath(data_source) in DIGIT_SOURCES:
+        return FEATURE_EXTRACTORS.get("digits")(sample_shape=sample_shape, data_source=data_source, **how)
+    return _auto_inception(sample_shape, data_source, how["device"], how["precision"], how["inception_weights"])
+
+
+@FEATURE_EXTRACTORS.register("digits")
+def _digits(*, sample_shape: tuple[int, ...] | None, **how: Any) -> FeatureExtractor:
+    """The digits CNN that fits the images: 8x8 for images up to 16 px, else 28x28."""
+    small = sample_shape is not None and len(sample_shape) == 3 and max(sample_shape[1:]) <= 16
+    return FEATURE_EXTRACTORS.get("digits8" if small else "digits28")(sample_shape=sample_shape, **how)
+
+
+def _digits_of_size(size: int) -> Any:
+    def make(*, device: Any, precision: str, **_: Any) -> FeatureExtractor:
+        from ganforge.features.digits import DigitsExtractor
+
+        return DigitsExtractor(size, device=device, precision=precision)
+
+    return make
+
+
+FEATURE_EXTRACTORS.register("digits28", _digits_of_size(28))
+FEATURE_EXTRACTORS.register("digits8", _digits_of_size(8))
+
+
+@FEATURE_EXTRACTORS.register("inception")
+def _inception(*, device: Any, precision: str, inception_weights: Any, **_: Any) -> FeatureExtractor:
+    from ganforge.features.inception import InceptionExtractor
+
+    return InceptionExtractor(inception_weights, device=device, precision=precision)
+
+
+@FEATURE_EXTRACTORS.register("identity")
+def _identity(*, device: Any, **_: Any) -> FeatureExtractor:
+    return IdentityExtractor(device)
 
 
 def _auto_inception(shape: tuple[int, ...] | None, data_source: Any, device: Any, precision: str,

@@ -75,7 +75,7 @@ def native_bf16(device: torch.device) -> bool:
     """Whether ``device`` computes bf16 natively (a GPU with bf16, a CPU with AVX512-BF16 or AMX)."""
     if device.type == "cuda":
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    from ganforge.training.runtime import cpu_has_fast_bf16
+    from ganforge.hardware import cpu_has_fast_bf16
 
     return device.type == "cpu" and cpu_has_fast_bf16()
 

@@ -150,7 +150,7 @@ def train_extractor(images: Tensor, labels: Tensor | None = None, *, steps: int 
     project = nn.Sequential(nn.ReLU(), nn.Linear(FEATURE_DIM, FEATURE_DIM), nn.ReLU(), nn.Linear(FEATURE_DIM, 64))
     params = list(model.parameters()) + ([] if n_classes else list(project.parameters()))
     opt = torch.optim.Adam(params, lr=lr)
-    kind = "classifier" if n_classes else "contrastive"
+    objective = "classifier" if n_classes else "contrastive"
     bs = min(batch_size, len(train))
     t0 = time.perf_counter()
     report_every = max(1, steps // 10)
@@ -173,13 +173,13 @@ def train_extractor(images: Tensor, labels: Tensor | None = None, *, steps: int 
         value = loss.item()
         loss_avg = value if math.isnan(loss_avg) else 0.9 * loss_avg + 0.1 * value
         if progress is not None and (step % report_every == 0 or step == steps):
-            progress(f"  step {step}/{steps}  {kind} loss {loss_avg:.4f}  {time.perf_counter() - t0:.0f} s")
+            progress(f"  step {step}/{steps}  {objective} loss {loss_avg:.4f}  {time.perf_counter() - t0:.0f} s")
     if progress is not None and step < steps:
         progress(f"  time budget of {time_budget:g} s reached after {step} steps")
     _recalibrate_batch_norm(model, images[train])
     model.eval().requires_grad_(False)
     meta: dict[str, Any] = {
-        "format": 1, "kind": kind, "feature_dim": FEATURE_DIM, "input_size": [int(images.shape[1]), size, size],
+        "format": 1, "kind": objective, "feature_dim": FEATURE_DIM, "input_size": [int(images.shape[1]), size, size],
         "channels": int(images.shape[1]), "n_classes": n_classes, "trained_on": source,
         "n_images": int(len(images)), "sample_shape": list(images.shape[1:]), "steps": step, "seed": seed,
         "seconds": round(time.perf_counter() - t0, 1), "loss": round(loss_avg, 5)}

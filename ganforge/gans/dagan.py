@@ -8,7 +8,7 @@ images) but plausibly of its class. Nothing in the model names the classes, so a
 applies to images of classes it never saw.
 
 The batch is ``(images, partners, labels)``: a :meth:`ganforge.data.Dataset.with_labels` view with
-``pairs=True``, which draws each partner among the *other* images of the same class.
+``partners=True``, which draws each partner among the *other* images of the same class.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from torch import Tensor, nn
 
 from ganforge.data.tabular.sampler import ConditionalRows  # noqa: F401  (moved to the data layer; importable from here)
 from ganforge.gans.base import GAN, StepOutput
+from ganforge.gans.protocol import Preview
 from ganforge.nets.tabular import SpanActivation
 
 __all__ = ["ConditionalRows", "ConditionalTabularGAN", "DISCRETE_MODES", "condition_frequencies"]
@@ -193,6 +194,22 @@ class ConditionalTabularGAN(GAN):
                 x[:, start:start + width] = 0.0
                 x[:, start + index] = 1.0
             return x
+
+    def preview(self, n: int | None = None, seed: int = 0, data: Any = None) -> Preview:
+        """The run's picture of a table: ``n`` (default 2500) generated rows from a fixed seed, as a histogram of
+        the first discrete column's categories (the first encoded value when there is none), over the first
+        real rows of ``data`` (a :class:`ConditionalRows`) when given."""
+        count = n or 2500
+        fake = self.sample(count, generator=torch.Generator().manual_seed(seed))
+
+        def first_column(x: Tensor) -> Tensor:
+            if not self.condition_spans:
+                return x[:, :1].float()
+            start, width = self.condition_spans[0]
+            return x[:, start:start + width].argmax(1, keepdim=True).float()
+
+        rows = getattr(data, "data", None)
+        return Preview(first_column(fake), None if rows is None else first_column(rows[:count]))
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", discrete={self.discrete}, tau={self.tau}, cond_dim={self.cond_dim}"

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from ganforge.errors import ConfigError, ConfigWarning
 from ganforge.registry import GAN_TYPES, GANType
 
-__all__ = ["CLASS_CONDITIONAL"]
+__all__ = ["CLASS_CONDITIONAL", "gan_options"]
 
 #: The class-conditional types: G(z, label), trained on labelled data.
 CLASS_CONDITIONAL = {"cgan": "concat", "acgan": "auxiliary", "projection": "projection"}
@@ -23,7 +23,7 @@ def _require(ok: bool, message: str) -> None:
         raise ConfigError(message)
 
 
-def _options(config: Any) -> dict[str, Any]:
+def gan_options(config: Any) -> dict[str, Any]:
     """The options every type's constructor takes (those of :class:`ganforge.gans.GAN`)."""
     g = config.gan
     return dict(loss=g.loss, penalty=g.penalty, penalty_weight=g.penalty_weight, n_critic=g.n_critic,
@@ -52,6 +52,17 @@ def _building(make: Any) -> Any:
     return build
 
 
+def _warn_penalty_with_batch_norm(config: Any, warn: bool) -> None:
+    """The gradient penalty with batch norm in a D built from ``model.arch`` (its default norm, or d_norm)."""
+    from ganforge.registry import NETWORKS
+
+    m = config.model
+    if warn and config.gan.penalty == "gradient_penalty" and (m.d_norm or NETWORKS.get(m.arch).defaults[3]) == "batch":
+        warnings.warn("gan.penalty=gradient_penalty with batch norm in D: the per-sample penalty assumes "
+                      "samples are judged independently; set model.d_norm=instance or none", ConfigWarning,
+                      stacklevel=4)
+
+
 def _ignores_acgan_keys(config: Any, warn: bool) -> None:
     g = config.gan
     if warn and g.aux_fake:
@@ -75,21 +86,22 @@ def _dcgan_unpacked(config: Any) -> None:
                           f"got gan.pack={g.pack} with gan.kind={g.kind}")
 
 
-def _labelled_images(config: Any, dataset: Any, pairs: bool = False) -> Any:
+def _labelled_images(config: Any, dataset: Any, partners: bool = False) -> Any:
     kind = config.gan.kind
-    if dataset.kind != "image":
+    if dataset.modality != "image":
         raise ConfigError(f"gan.kind={kind} needs images; data set {dataset.name!r} holds vectors of shape "
                           f"{dataset.sample_shape}")
     from ganforge.data import DataError
 
     try:
-        return dataset.with_labels(pairs=pairs)
+        return dataset.with_labels(partners=partners)
     except DataError as exc:
         raise ConfigError(f"gan.kind={kind}: {exc}") from None
 
 
 # -- gan: the unconditional GAN ----------------------------------------------------------------------
 def _check_gan(config: Any, warn: bool) -> None:
+    _warn_penalty_with_batch_norm(config, warn)
     _without_classes(config)
     _ignores_acgan_keys(config, warn)
 
@@ -101,7 +113,7 @@ def _build_gan(config: Any, metadata: Mapping[str, Any]) -> Any:
 
     m = config.model
     generator, discriminator = build_networks(m.arch, depth=m.depth, pack=config.gan.pack, **_nets(config, metadata))
-    return GAN(generator, discriminator, m.latent_dim, **_options(config))
+    return GAN(generator, discriminator, m.latent_dim, **gan_options(config))
 
 
 GAN_TYPES.register("gan", GANType(build=_build_gan, check=_check_gan,
@@ -111,6 +123,7 @@ GAN_TYPES.register("gan", GANType(build=_build_gan, check=_check_gan,
 # -- cgan, acgan, projection: class-conditional ------------------------------------------------------
 def _check_conditional(config: Any, warn: bool) -> None:
     g = config.gan
+    _warn_penalty_with_batch_norm(config, warn)
     _dcgan_unpacked(config)
     _require(g.num_classes is None or g.num_classes >= 2, f"gan.num_classes must be >= 2; got {g.num_classes}")
     if g.kind != "acgan":
@@ -136,8 +149,8 @@ def _build_conditional(config: Any, metadata: Mapping[str, Any]) -> Any:
                                                           **_nets(config, metadata))
     if g.kind == "acgan":
         return ACGAN(generator, discriminator, config.model.latent_dim, num_classes, aux_weight=g.aux_weight,
-                     aux_fake=g.aux_fake, **_options(config))
-    return ConditionalGAN(generator, discriminator, config.model.latent_dim, num_classes, **_options(config))
+                     aux_fake=g.aux_fake, **gan_options(config))
+    return ConditionalGAN(generator, discriminator, config.model.latent_dim, num_classes, **gan_options(config))
 
 
 for _kind, _what in [("cgan", "class-conditional, label concatenated (Mirza & Osindero 2014)"),
@@ -150,6 +163,7 @@ for _kind, _what in [("cgan", "class-conditional, label concatenated (Mirza & Os
 # -- dagan: variations of a given image ----------------------------------------------------------------
 def _check_dagan(config: Any, warn: bool) -> None:
     g = config.gan
+    _warn_penalty_with_batch_norm(config, warn)
     _dcgan_unpacked(config)
     _without_classes(config)
     _require(not g.mode_seeking, "gan.mode_seeking does not apply to gan.kind=dagan (it pairs fakes of one class "
@@ -163,9 +177,9 @@ def _build_dagan(config: Any, metadata: Mapping[str, Any]) -> Any:
     from ganforge.gans.dagan import DAGAN
     from ganforge.nets.dagan import build_dagan_networks
 
-    return DAGAN(*build_dagan_networks(**_nets(config, metadata)), config.model.latent_dim, **_options(config))
+    return DAGAN(*build_dagan_networks(**_nets(config, metadata)), config.model.latent_dim, **gan_options(config))
 
 
 GAN_TYPES.register("dagan", GANType(
-    build=_build_dagan, check=_check_dagan, data_view=lambda config, ds: _labelled_images(config, ds, pairs=True),
+    build=_build_dagan, check=_check_dagan, data_view=lambda config, ds: _labelled_images(config, ds, partners=True),
     description="G(image, z): variations of a given image (Antoniou et al. 2017)"))

@@ -1,4 +1,5 @@
-"""Metrics by name: ``@register("name")`` adds one, :func:`get_metric` finds it.
+"""Metrics by name: ``@register("name")`` adds one to :data:`ganforge.registry.METRICS`, :func:`get_metric`
+finds it (the registry loads the built-in metrics' modules on its first lookup).
 
 Built in (each checked in tests against an independent computation):
 
@@ -28,26 +29,34 @@ from __future__ import annotations
 
 from typing import Callable
 
-_REGISTRY: dict[str, Callable[..., dict]] = {}
+from ganforge.registry import METRICS
 
 
-def register(name: str, *, inputs: str = "pair", values: tuple[str, ...] = (),
+#: What a metric may take (see :func:`register`).
+INPUTS = ("fake_and_real", "fake", "labelled", "prediction_and_target", "mixture", "table", "custom")
+
+
+def register(name: str, *, inputs: str = "fake_and_real", values: tuple[str, ...] = (),
              min_samples: int | Callable[..., int] | None = None, sensible_samples: int | None = None
              ) -> Callable[[Callable[..., dict]], Callable[..., dict]]:
-    """Decorator adding a metric function to the registry under ``name``.
+    """Decorator adding a metric function to :data:`ganforge.registry.METRICS` under ``name``.
 
-    ``inputs`` tells evaluators what the metric takes: ``"pair"`` (generated and reference
+    ``inputs`` tells evaluators what the metric takes: ``"fake_and_real"`` (generated and reference
     samples or features), ``"fake"``, ``"labelled"`` (generated samples and their requested
-    labels), ``"paired"`` (predicted and target images), ``"mixture"`` (samples and the mixture)
+    labels), ``"prediction_and_target"`` (predicted and target images, compared image by image),
+    ``"mixture"`` (samples and the mixture)
     ``"table"`` (real and synthetic DataFrames) or ``"custom"`` (only callable directly). ``values`` names the numbers it returns.
     ``min_samples`` is the fewest samples per set for which the metric is defined (an int, or a function of
     the metric's options, e.g. ``lambda k=3, **_: k + 1``): fewer are refused. ``sensible_samples`` is
     the count below which its value is unreliable: fewer give a warning (see :mod:`ganforge.metrics.common`).
     """
 
+    if inputs not in INPUTS:
+        renamed = {"pair": "fake_and_real", "paired": "prediction_and_target"}.get(inputs)
+        hint = f" (renamed {renamed!r})" if renamed else ""
+        raise ValueError(f"metric {name!r}: inputs must be one of {', '.join(INPUTS)}; got {inputs!r}{hint}")
+
     def add(fn: Callable[..., dict]) -> Callable[..., dict]:
-        if name in _REGISTRY and _REGISTRY[name] is not fn:
-            raise ValueError(f"metric {name!r} is registered twice")
         if not hasattr(fn, "inputs"):
             fn.inputs = inputs  # type: ignore[attr-defined]
         if not hasattr(fn, "values"):
@@ -56,30 +65,24 @@ def register(name: str, *, inputs: str = "pair", values: tuple[str, ...] = (),
             fn.min_samples = min_samples  # type: ignore[attr-defined]
         if sensible_samples is not None:
             fn.sensible_samples = sensible_samples  # type: ignore[attr-defined]
-        _REGISTRY[name] = fn
-        return fn
+        return METRICS.register(name, fn)
 
     return add
 
 
 def get_metric(name: str) -> Callable[..., dict]:
-    """The metric registered as ``name``; an unknown name raises KeyError listing the metrics."""
-    _load_builtin()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"unknown metric {name!r}; metrics: {', '.join(sorted(_REGISTRY))}") from None
+    """The metric registered as ``name``; an unknown name is a ConfigError naming the closest one."""
+    return METRICS.get(name)
 
 
 def available_metrics() -> list[str]:
     """Names of all registered metrics."""
-    _load_builtin()
-    return sorted(_REGISTRY)
+    return sorted(METRICS)
 
 
 def metric_inputs(name: str) -> str:
     """What the metric ``name`` takes (see :func:`register`)."""
-    return getattr(get_metric(name), "inputs", "pair")
+    return getattr(get_metric(name), "inputs", "fake_and_real")
 
 
 def metric_values(name: str) -> tuple[str, ...]:
@@ -92,19 +95,4 @@ HIGHER_IS_BETTER = frozenset({"precision", "recall", "density", "coverage", "is"
                               "modes_covered", "high_quality"})
 
 
-#: The modules whose import registers the built-in metrics. They are loaded by name, as plug-ins are: each
-#: imports :func:`register` from here, so importing them by statement would make a cycle.
-BUILTIN_MODULES = ("classifier", "conditional", "frechet", "image", "kid", "manifold", "mode_coverage", "tabular")
-
-
-def _load_builtin() -> None:
-    import importlib
-
-    for name in BUILTIN_MODULES:
-        importlib.import_module(f"ganforge.metrics.{name}")
-    mode_coverage = importlib.import_module("ganforge.metrics.mode_coverage")
-    mode_coverage.mode_coverage.inputs = "mixture"  # samples plus the mixture's centres and std
-    mode_coverage.mode_coverage.values = ("modes_covered", "high_quality")
-
-
-__all__ = ["HIGHER_IS_BETTER", "available_metrics", "get_metric", "metric_inputs", "metric_values", "register"]
+__all__ = ["HIGHER_IS_BETTER", "INPUTS", "available_metrics", "get_metric", "metric_inputs", "metric_values", "register"]

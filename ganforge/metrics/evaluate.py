@@ -44,11 +44,8 @@ def parse_metrics(spec: str | Sequence[str]) -> list[str]:
     names = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if s and s.strip()]
     if not names:
         raise ConfigError(f"no metrics given; choose from {', '.join(available_metrics())}")
-    known = available_metrics()
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ConfigError(f"unknown metric{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-                          f"metrics: {', '.join(known)}")
+    for name in names:
+        get_metric(name)  # an unknown name: the registry's did-you-mean error
     return list(dict.fromkeys(names))
 
 
@@ -79,34 +76,34 @@ def evaluate(fake: Any, real: Any = None, *, metrics: str | Sequence[str] = "fid
         real = real.data
     fake_s = fake if isinstance(fake, Features) else as_samples(fake, "generated samples")
     real_s = real if real is None or isinstance(real, Features) else as_samples(real, "reference samples")
-    kinds = {n: metric_inputs(n) for n in names}
-    for n, kind in kinds.items():
-        if kind in ("pair", "paired") and real_s is None:
+    inputs = {n: metric_inputs(n) for n in names}
+    for n, takes in inputs.items():
+        if takes in ("fake_and_real", "prediction_and_target") and real_s is None:
             raise ConfigError(f"metric {n} compares with reference samples; none were given")
-        if kind == "labelled" and fake_labels is None:
+        if takes == "labelled" and fake_labels is None:
             raise ConfigError(f"metric {n} needs the labels the samples were generated for "
                               "(a conditional generator, or --fake data with labels)")
-        if kind == "mixture" and mixture is None:
+        if takes == "mixture" and mixture is None:
             raise ConfigError(f"metric {n} applies to the Gaussian-mixture data sets (ring8, grid25, gaussian1d)")
-        if kind in ("paired", "mixture", "custom") and isinstance(fake_s, Features) or (
-                kind == "paired" and isinstance(real_s, Features)):
+        if takes in ("prediction_and_target", "mixture", "custom") and isinstance(fake_s, Features) or (
+                takes == "prediction_and_target" and isinstance(real_s, Features)):
             raise ConfigError(f"metric {n} needs samples, not features")
-        if kind == "table":
+        if takes == "table":
             raise ConfigError(f"metric {n} compares tables: use `ganforge tabular report` or "
                               f"ganforge.metrics.get_metric({n!r})(real_df, synthetic_df)")
-        if kind == "custom":
+        if takes == "custom":
             raise ConfigError(f"metric {n} cannot be run by evaluate(); call ganforge.metrics.get_metric({n!r})")
     if isinstance(fake_s, torch.Tensor) and real_s is not None:
         real_shape = real_s.shape[1:] if isinstance(real_s, torch.Tensor) else real_s.sample_shape
         fake_s = check_same_kind(fake_s, tuple(real_shape), resize)
-    for n, kind in kinds.items():  # counts below a metric's minimum are refused before any work
-        if kind in ("pair", "fake", "labelled"):
+    for n, takes in inputs.items():  # counts below a metric's minimum are refused before any work
+        if takes in ("fake_and_real", "fake", "labelled"):
             check_sample_counts(n, len(fake_s) if isinstance(fake_s, torch.Tensor) else fake_s.n,
                                 (len(real_s) if isinstance(real_s, torch.Tensor) else real_s.n)
-                                if kind == "pair" else None, options=options.get(n), warn=False)
+                                if takes == "fake_and_real" else None, options=options.get(n), warn=False)
 
     fake_f = real_f = None
-    if any(k in ("pair", "fake", "labelled") for k in kinds.values()):
+    if any(k in ("fake_and_real", "fake", "labelled") for k in inputs.values()):
         shape = (real_s if isinstance(real_s, torch.Tensor) else fake_s)
         ext = None
         if not (isinstance(fake_s, Features) and (real_s is None or isinstance(real_s, Features))):
@@ -116,7 +113,7 @@ def evaluate(fake: Any, real: Any = None, *, metrics: str | Sequence[str] = "fid
         fake_f = fake_s if isinstance(fake_s, Features) else ext(fake_s, batch_size, "generated samples")
         if isinstance(real_s, Features):
             real_f = real_s
-        elif real_s is not None and any(k == "pair" for k in kinds.values()):
+        elif real_s is not None and any(k == "fake_and_real" for k in inputs.values()):
             if cache is not None and reference_name:
                 real_f = cache.features(real_s, reference_name, ext, batch_size)
             else:
@@ -127,15 +124,15 @@ def evaluate(fake: Any, real: Any = None, *, metrics: str | Sequence[str] = "fid
                             f"({fake_f.extractor} {fake_f.precision} vs {real_f.extractor} {real_f.precision})")
 
     records = []
-    for n, kind in kinds.items():
+    for n, takes in inputs.items():
         fn, opts = get_metric(n), dict(options.get(n, {}))
-        if kind == "pair":
+        if takes == "fake_and_real":
             rec = fn(fake_f, real_f, **opts)
-        elif kind == "fake":
+        elif takes == "fake":
             rec = fn(fake_f, **opts)
-        elif kind == "labelled":
+        elif takes == "labelled":
             rec = fn(fake_f, fake_labels, **opts)
-        elif kind == "paired":
+        elif takes == "prediction_and_target":
             rec = fn(fake_s, real_s, **opts)
         else:  # mixture
             out = fn(fake_s.flatten(1), mixture.centers, mixture.std, **opts)
@@ -185,7 +182,7 @@ class TrainingEvaluator:
         self.options = options or {}
         self.dataset = dataset if reference_n is None else dataset.subset(min(reference_n, len(dataset)), seed)
         self.reference_name = dataset.name + ("" if reference_n is None else f"[{len(self.dataset)} of seed {seed}]")
-        needs_features = any(metric_inputs(m) in ("pair", "fake", "labelled") for m in self.metrics)
+        needs_features = any(metric_inputs(m) in ("fake_and_real", "fake", "labelled") for m in self.metrics)
         # built now, so a bad extractor or missing weights fail before training starts
         self.extractor = get_extractor(extractor, sample_shape=dataset.sample_shape, device=device,
                                        data_source=data_source or dataset.name) if needs_features else None

@@ -50,8 +50,8 @@ def _train(args: argparse.Namespace) -> int:
     check_output(args.out, overwrite=args.overwrite, inputs=[args.data, args.labels])  # before the training
     ds = load_dataset(args.data, labels=args.labels, image_size=args.image_size, seed=args.seed)
     labels = None if args.self_supervised else ds.labels
-    kind = f"a classifier of {int(labels.max()) + 1} classes" if labels is not None else "a self-supervised extractor"
-    print(f"training {kind} on {len(ds)} images of shape {ds.sample_shape} from {args.data} "
+    what = f"a classifier of {int(labels.max()) + 1} classes" if labels is not None else "a self-supervised extractor"
+    print(f"training {what} on {len(ds)} images of shape {ds.sample_shape} from {args.data} "
           f"(at most {args.steps} steps or {args.time_budget:g} s)")
     model, meta = train_extractor(ds.data, labels, steps=args.steps, time_budget=args.time_budget,
                                   batch_size=args.batch_size, size=args.size, seed=args.seed, source=str(args.data))

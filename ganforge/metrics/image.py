@@ -38,7 +38,7 @@ def _pair(pred: Any, target: Any, data_range: float | None) -> tuple[torch.Tenso
     return p.double(), t.double(), float(data_range)
 
 
-@register("psnr", inputs="paired")
+@register("psnr", inputs="prediction_and_target")
 def psnr(pred: Any, target: Any, *, data_range: float | None = None) -> dict[str, Any]:
     """Mean over images of ``10 log10(data_range^2 / MSE)`` (inf for identical images)."""
     p, t, r = _pair(pred, target, data_range)
@@ -56,7 +56,7 @@ def _gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
     return g[:, None] * g[None, :]
 
 
-@register("ssim", inputs="paired")
+@register("ssim", inputs="prediction_and_target")
 def ssim(pred: Any, target: Any, *, data_range: float | None = None, win_size: int = 11,
          sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03) -> dict[str, Any]:
     """Mean structural similarity (see the module docstring)."""

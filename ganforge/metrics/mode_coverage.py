@@ -26,7 +26,7 @@ def _as_array(x, what: str) -> np.ndarray:
         raise ValueError(f"{what} must be numeric, got {type(x).__name__}") from exc
 
 
-@register("mode_coverage")
+@register("mode_coverage", inputs="mixture", values=("modes_covered", "high_quality"))
 def mode_coverage(samples: torch.Tensor | np.ndarray, centers, std: float, threshold: float = 3.0) -> dict:
     """Count covered modes and the high-quality fraction of ``samples`` (N, D) for ``centers`` (K, D).
 

@@ -1,12 +1,18 @@
 """Network architectures for ganforge: plain ``nn.Module`` generators and discriminators.
 
 Use :func:`build_networks` to get a matching (generator, discriminator) pair
-for a data shape, or instantiate the classes directly.
+for a data shape, or instantiate the classes directly. The architectures ``model.arch`` names are
+:class:`Architecture` records in :data:`ganforge.registry.NETWORKS`; a plug-in registers its own.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 from torch import nn
+
+from ganforge.registry import NETWORKS
 
 from .dcgan import DCGAN_SIZES, DCGANDiscriminator, DCGANGenerator
 from .layers import (
@@ -22,7 +28,7 @@ from .mlp import MLPDiscriminator, MLPGenerator
 from .resnet import RESNET_SIZES, ResNetDiscriminator, ResNetGenerator
 
 __all__ = [
-    "ARCHITECTURES",
+    "Architecture",
     "DCGAN_SIZES",
     "DCGANDiscriminator",
     "DCGANGenerator",
@@ -42,19 +48,61 @@ __all__ = [
     "unwrap",
 ]
 
-#: Architecture name -> (generator class, discriminator class).
-ARCHITECTURES: dict[str, tuple[type[nn.Module], type[nn.Module]]] = {
-    "mlp": (MLPGenerator, MLPDiscriminator),
-    "dcgan": (DCGANGenerator, DCGANDiscriminator),
-    "resnet": (ResNetGenerator, ResNetDiscriminator),
-}
+@dataclass(frozen=True)
+class Architecture:
+    """A family of (generator, discriminator) networks, registered in :data:`ganforge.registry.NETWORKS` under the
+    name ``model.arch`` gives.
 
-# Per-architecture defaults used when build_networks gets None: (G width, D width, G norm, D norm).
-_DEFAULTS: dict[str, tuple[int, int, str, str]] = {
-    "mlp": (256, 256, "none", "none"),
-    "dcgan": (64, 64, "batch", "batch"),
-    "resnet": (256, 128, "batch", "none"),
-}
+    ``build(data_shape, latent_dim, *, g_width, d_width, depth, g_norm, d_norm, spectral_norm, g_spectral_norm,
+    minibatch_std, pack) -> (G, D)`` gets the settings :func:`build_networks` completed with ``defaults``
+    (G width, D width, G norm, D norm) and raises ValueError for a data shape it cannot handle.
+    """
+
+    generator: type[nn.Module]
+    discriminator: type[nn.Module]
+    build: Callable[..., tuple[nn.Module, nn.Module]]
+    defaults: tuple[int, int, str, str]
+    description: str = ""
+
+
+def _build_mlp(shape: tuple[int, ...], latent_dim: int, *, g_width: int, d_width: int, depth: int, g_norm: str,
+               d_norm: str, spectral_norm: bool, g_spectral_norm: bool, minibatch_std: bool,
+               pack: int) -> tuple[nn.Module, nn.Module]:
+    if len(shape) != 1:
+        raise ValueError(f"arch 'mlp' needs 1-D samples (dim,), got data_shape={shape}; "
+                         "use 'dcgan' or 'resnet' for (C, H, W) images")
+    (dim,) = shape
+    gen = MLPGenerator(latent_dim, dim, hidden=g_width, depth=depth, norm=g_norm, spectral_norm=g_spectral_norm)
+    disc = MLPDiscriminator(pack * dim, hidden=d_width, depth=depth, norm=d_norm, spectral_norm=spectral_norm,
+                            minibatch_std=minibatch_std)
+    return gen, disc
+
+
+def _image_builder(arch: str, g_cls: type[nn.Module], d_cls: type[nn.Module]) -> Callable[..., tuple[nn.Module, nn.Module]]:
+    def build(shape: tuple[int, ...], latent_dim: int, *, g_width: int, d_width: int, depth: int, g_norm: str,
+              d_norm: str, spectral_norm: bool, g_spectral_norm: bool, minibatch_std: bool,
+              pack: int) -> tuple[nn.Module, nn.Module]:
+        if len(shape) != 3 or shape[1] != shape[2]:
+            raise ValueError(f"arch {arch!r} needs square image samples (C, H, W) with H == W, got "
+                             f"data_shape={shape}; use 'mlp' for 1-D samples (dim,)")
+        channels, size, _ = shape
+        gen = g_cls(latent_dim=latent_dim, image_size=size, channels=channels, width=g_width, norm=g_norm,
+                    spectral_norm=g_spectral_norm)
+        disc = d_cls(image_size=size, channels=pack * channels, width=d_width, norm=d_norm,
+                     spectral_norm=spectral_norm, minibatch_std=minibatch_std)
+        return gen, disc
+
+    return build
+
+
+NETWORKS.register("mlp", Architecture(MLPGenerator, MLPDiscriminator, _build_mlp, (256, 256, "none", "none"),
+                                      "multi-layer perceptrons, for vectors (dim,)"))
+NETWORKS.register("dcgan", Architecture(DCGANGenerator, DCGANDiscriminator,
+                                        _image_builder("dcgan", DCGANGenerator, DCGANDiscriminator),
+                                        (64, 64, "batch", "batch"), "DCGAN, for square images of 8-64 px"))
+NETWORKS.register("resnet", Architecture(ResNetGenerator, ResNetDiscriminator,
+                                         _image_builder("resnet", ResNetGenerator, ResNetDiscriminator),
+                                         (256, 128, "batch", "none"), "SN-GAN's ResNet, for 32 px images"))
 
 
 def build_networks(
@@ -74,8 +122,9 @@ def build_networks(
     """Build a ``(generator, discriminator)`` pair for samples of shape ``data_shape``.
 
     Args:
-        arch: ``"mlp"`` (needs ``data_shape=(dim,)``), ``"dcgan"`` or
-            ``"resnet"`` (need ``data_shape=(C, H, W)`` with ``H == W``).
+        arch: a name of :data:`ganforge.registry.NETWORKS`: ``"mlp"`` (needs ``data_shape=(dim,)``),
+            ``"dcgan"`` or ``"resnet"`` (need ``data_shape=(C, H, W)`` with ``H == W``), or one a plug-in
+            registered.
         data_shape: shape of ONE sample, without the batch axis.
         latent_dim: size of the generator's input vector.
         width: MLP hidden size / conv base width for both networks;
@@ -93,50 +142,20 @@ def build_networks(
             is unaffected.
 
     Raises:
-        ValueError: unknown ``arch``, a data shape the arch cannot handle,
-            unsupported image size, unknown norm kind, or ``pack < 1``.
+        ValueError: unknown ``arch`` (a ConfigError naming the closest one), a data shape the arch cannot
+            handle, unsupported image size, unknown norm kind, or ``pack < 1``.
     """
-    if arch not in ARCHITECTURES:
-        raise ValueError(f"unknown arch {arch!r}; choose one of {', '.join(ARCHITECTURES)}")
+    architecture = NETWORKS.get(arch)
     shape = tuple(int(s) for s in data_shape)
     if not isinstance(pack, int) or pack < 1:
         raise ValueError(f"pack must be an integer >= 1, got {pack!r}")
-    g_width, d_width, g_def, d_def = _DEFAULTS[arch]
+    g_width, d_width, g_def, d_def = architecture.defaults
     if width is not None:
         g_width = d_width = width
-    g_norm = g_def if g_norm is None else check_norm(g_norm)
-    d_norm = d_def if d_norm is None else check_norm(d_norm)
-    g_cls, d_cls = ARCHITECTURES[arch]
-
-    if arch == "mlp":
-        if len(shape) != 1:
-            raise ValueError(
-                f"arch 'mlp' needs 1-D samples (dim,), got data_shape={shape}; "
-                "use 'dcgan' or 'resnet' for (C, H, W) images"
-            )
-        (dim,) = shape
-        gen = g_cls(latent_dim, dim, hidden=g_width, depth=depth, norm=g_norm, spectral_norm=g_spectral_norm)
-        disc = d_cls(
-            pack * dim, hidden=d_width, depth=depth, norm=d_norm,
-            spectral_norm=spectral_norm, minibatch_std=minibatch_std,
-        )
-        return gen, disc
-
-    if len(shape) != 3 or shape[1] != shape[2]:
-        raise ValueError(
-            f"arch {arch!r} needs square image samples (C, H, W) with H == W, got data_shape={shape}; "
-            "use 'mlp' for 1-D samples (dim,)"
-        )
-    channels, size, _ = shape
-    gen = g_cls(
-        latent_dim=latent_dim, image_size=size, channels=channels, width=g_width,
-        norm=g_norm, spectral_norm=g_spectral_norm,
-    )
-    disc = d_cls(
-        image_size=size, channels=pack * channels, width=d_width, norm=d_norm,
-        spectral_norm=spectral_norm, minibatch_std=minibatch_std,
-    )
-    return gen, disc
+    return architecture.build(shape, latent_dim, g_width=g_width, d_width=d_width, depth=depth,
+                              g_norm=g_def if g_norm is None else check_norm(g_norm),
+                              d_norm=d_def if d_norm is None else check_norm(d_norm), spectral_norm=spectral_norm,
+                              g_spectral_norm=g_spectral_norm, minibatch_std=minibatch_std, pack=pack)
 
 
 def unwrap(module: nn.Module) -> nn.Module:

@@ -72,7 +72,7 @@ def evaluate_run(run: str | Path, *, metrics: str | Sequence[str] = DEFAULT_METR
     get ``run``, ``checkpoint``, ``step`` and ``seed`` and, with ``write``, are appended to
     ``RUN/evaluation.jsonl``. Every check happens before anything is written.
     """
-    from ganforge.experiment import load_data, load_run
+    from ganforge.runs.experiment import load_data, load_run
 
     run = Path(run)
     if not run.is_dir():

@@ -43,7 +43,7 @@ _NOT_TABLES = (".npy", ".npz", ".json", ".jsonl", ".yaml", ".yml", ".png", ".jpg
 _COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".zip": None, ".zst": None}
 
 
-def _kind(path: Path) -> tuple[str, str | None]:
+def _file_format(path: Path) -> tuple[str, str | None]:
     """("text" | "parquet", compression suffix or None) from the file name."""
     suffixes = [s.lower() for s in path.suffixes]
     comp = suffixes[-1] if suffixes and suffixes[-1] in _COMPRESSED else None
@@ -107,11 +107,11 @@ def read_table(path: str | os.PathLike, *, header: Any = "infer", names: Sequenc
         raise DataError(f"{path}: no such file")
     if path.is_dir():
         raise DataError(f"{path}: is a folder, not a table file")
-    kind, comp = _kind(path)
+    file_format, comp = _file_format(path)
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty")
     names = _names(path, names)
-    if kind == "parquet":
+    if file_format == "parquet":
         try:
             df = pd.read_parquet(path, **kwargs)
         except ImportError as exc:
@@ -253,8 +253,8 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, *, escape_formulas: b
     from ganforge.io import atomic_write
 
     path = Path(path)
-    kind, comp = _kind(path)
-    if kind == "parquet":
+    file_format, comp = _file_format(path)
+    if file_format == "parquet":
         buf = io.BytesIO()
         try:
             df.to_parquet(buf, **kwargs)

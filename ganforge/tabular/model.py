@@ -13,7 +13,6 @@ discriminator would tell more about the training rows than the generator does.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import time
@@ -24,12 +23,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ganforge.config import TrainConfig
 from ganforge.data.tabular.sampler import ConditionalRows
 from ganforge.data.tabular.transformer import TabularTransformer
 from ganforge.durations import parse_duration
 from ganforge.errors import CheckpointError, ConfigError, DataError
-from ganforge.gans.tabular import DISCRETE_MODES, ConditionalTabularGAN, condition_frequencies
+from ganforge.gans.tabular import ConditionalTabularGAN, condition_frequencies
 from ganforge.nets import unwrap
 from ganforge.nets.tabular import TabularDiscriminator, TabularGenerator
 from ganforge.provenance import provenance
@@ -43,6 +41,7 @@ WEIGHTS = "model.safetensors"
 META = "model.json"
 
 DEFAULT_EPOCHS = 100
+_PARAM_OF = {"dropout": "discriminator_dropout"}  # config key -> TabularGAN parameter, where they differ
 SAMPLE_CHUNK = 1024  # rows per generator pass in sample(): as fast as 10,000 at once, with a lower peak of memory
 class TabularGAN:
     """Synthetic tables in the scikit-learn spirit: ``TabularGAN(...).fit(df).sample(n)``.
@@ -178,6 +177,8 @@ class TabularGAN:
         return self
 
     def _check_params(self) -> None:
+        """The parameters' types here; their values by the rules of the ``tabular`` GAN type and the config (checked
+        there, once: :meth:`config`)."""
         def positive_int(name: str, value: Any) -> None:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer; got {value!r}")
@@ -186,29 +187,34 @@ class TabularGAN:
             positive_int("epochs", self.epochs)
         for name in ("batch_size", "pack", "n_critic", "latent_dim", "min_category_count"):
             positive_int(name, getattr(self, name))
-        if self.batch_size % self.pack:
-            raise ConfigError(f"batch_size ({self.batch_size}) must be a multiple of pack ({self.pack})")
-        if self.batch_size < 2:
-            raise ConfigError("batch_size must be at least 2 (the generator's batch normalisation needs two rows)")
-        parse_duration(self.time_budget)
-        if self.discrete not in DISCRETE_MODES:
-            raise ConfigError(f"discrete must be one of {', '.join(map(repr, DISCRETE_MODES))}; got {self.discrete!r}")
-        if self.identifiers not in ("generate", "drop"):
-            raise ConfigError(f"identifiers must be 'generate' or 'drop'; got {self.identifiers!r}")
-        if self.precision not in ("auto", "bf16", "fp32"):
-            raise ConfigError(f"precision must be 'auto', 'bf16' or 'fp32'; got {self.precision!r}")
-        if not (self.device == "auto" or self.device == "cpu" or str(self.device).startswith("cuda")):
-            raise ConfigError(f"device must be 'auto', 'cpu' or 'cuda[:N]'; got {self.device!r}")
         for name in ("generator_dims", "discriminator_dims"):
             for v in getattr(self, name):
                 positive_int(name, v)
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)):
             raise ConfigError(f"seed must be an integer; got {self.seed!r}")
-        for name in ("lr_g", "lr_d", "tau"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"{name} must be > 0; got {getattr(self, name)!r}")
-        if not 0 <= self.ema < 1:
-            raise ConfigError(f"ema must be in [0, 1) (0 turns it off); got {self.ema!r}")
+        parse_duration(self.time_budget)
+        self.config()
+
+    def config(self, **train: Any) -> Any:
+        """These parameters as the resolved :class:`~ganforge.config.Config` of a ``gan.kind: tabular`` run (``train``
+        adds ``train.*`` keys); a bad value is a ConfigError naming the parameter."""
+        from ganforge.config import resolve
+
+        tabular = {k: getattr(self, k) for k in ("discrete", "tau", "condition_weight", "log_frequency", "max_modes",
+                                                  "max_categories", "fit_rows", "min_category_count", "identifiers")}
+        tabular["dropout"] = self.discriminator_dropout
+        try:
+            return resolve({
+                "gan": {"kind": "tabular", "loss": self.loss, "penalty": self.penalty,
+                        "penalty_weight": self.penalty_weight, "pack": int(self.pack), "n_critic": int(self.n_critic)},
+                "model": {"latent_dim": int(self.latent_dim)},
+                "train": {"batch_size": int(self.batch_size), "lr_g": self.lr_g, "lr_d": self.lr_d,
+                          "betas": list(self.betas), "ema": self.ema, "device": self.device,
+                          "precision": self.precision, "seed": int(self.seed), **train},
+                "tabular": tabular}, warn=False)
+        except ConfigError as exc:  # name the parameter, not the config key
+            raise ConfigError(re.sub(r"\b(?:gan|model|train|tabular)\.(\w+)", lambda m: _PARAM_OF.get(m.group(1), m.group(1)),
+                                     str(exc))) from None
 
     def __repr__(self) -> str:
         defaults = TabularGAN.__new__(TabularGAN)
@@ -251,12 +257,11 @@ class TabularGAN:
 
         cond_spans = [(s.start, s.width) for s in transformer.condition_spans()]
         rows = ConditionalRows(data, cond_spans, log_frequency=self.log_frequency)
-        config = TrainConfig(steps=steps, batch_size=batch_size, lr_g=self.lr_g, lr_d=self.lr_d,
-                             betas=tuple(self.betas), ema=self.ema, device=self.device, precision=self.precision,
-                             seed=int(self.seed), log_every=max(steps_per_epoch, 1), sample_every=10**9,
-                             checkpoint_every=10**9, progress=False, tensorboard=False,
+        config = self.config(steps=steps, batch_size=batch_size, log_every=max(steps_per_epoch, 1),
+                             sample_every=10**9, checkpoint_every=10**9, progress=False, tensorboard=False,
                              # the budget covers the whole fit, preprocessing included
-                             time_budget=None if budget is None else max(budget - (time.perf_counter() - start), 1e-3))
+                             time_budget=None if budget is None else max(budget - (time.perf_counter() - start), 1e-3)
+                             ).train
         progress = TableProgress(steps, batch_size, budget if epochs is None else None, start, bool(self.verbose))
         callbacks = [progress]
         interrupted = False
@@ -420,15 +425,24 @@ class TabularGAN:
             raise CheckpointError(str(exc)) from None
         if not weights.is_file():
             raise CheckpointError(f"{path} is not a TabularGAN model folder (it needs {META} and {weights.name})")
+        from ganforge import __version__
+
+        training = meta.get("training")
+        made_by = (f"ganforge {training['ganforge']}" if isinstance(training, dict) and "ganforge" in training
+                   else "an earlier ganforge")
         if meta.get("version") != VERSION:
-            raise CheckpointError(f"{path} holds a TabularGAN of format version {meta.get('version')!r}; "
-                                  f"this ganforge reads version {VERSION}")
-        params = dict(meta["params"])
-        model = cls(**{k: v for k, v in params.items() if k in cls._PARAMS})
-        model.transformer_ = TabularTransformer.from_dict(meta["transformer"])
-        freqs = meta["condition_freqs"]
-        with torch.random.fork_rng(devices=[]):
-            gan = model._build(model.transformer_, freqs)  # D gets fresh weights: it is not saved
+            raise CheckpointError(f"{path} was written by {made_by} in TabularGAN model format "
+                                  f"{meta.get('version')!r}; ganforge {__version__} reads format {VERSION}")
+        try:
+            params = dict(meta["params"])
+            model = cls(**{k: v for k, v in params.items() if k in cls._PARAMS})
+            model.transformer_ = TabularTransformer.from_dict(meta["transformer"])
+            freqs = meta["condition_freqs"]
+            with torch.random.fork_rng(devices=[]):
+                gan = model._build(model.transformer_, freqs)  # D gets fresh weights: it is not saved
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CheckpointError(f"{path} was written by {made_by} and does not fit TabularGAN model format "
+                                  f"{VERSION} ({type(exc).__name__}: {exc})") from None
         try:
             tensors = load_file(str(weights), device="cpu")
         except (SafetensorError, OSError) as exc:

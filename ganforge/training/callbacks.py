@@ -6,26 +6,37 @@ import json
 import math
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Protocol
 
 import torch
 
 from ganforge.io import save_picture
 
-if TYPE_CHECKING:
-    from ganforge.training.trainer import Trainer
+
+class TrainerView(Protocol):
+    """What a callback may use of the :class:`ganforge.training.Trainer` that calls it (typed here, so this module
+    does not import the Trainer's)."""
+
+    gan: Any
+    data: Any
+    run_dir: Path | None
+    step: int
+
+    def log_scalars(self, step: int, scalars: dict[str, float]) -> None: ...
+
+    def request_stop(self, reason: str) -> None: ...
 
 
 class Callback:
     """Hooks the Trainer calls on the main process (rank 0) only."""
 
-    def on_fit_start(self, trainer: "Trainer") -> None: ...
+    def on_fit_start(self, trainer: TrainerView) -> None: ...
 
-    def on_step_end(self, trainer: "Trainer", step: int) -> None: ...
+    def on_step_end(self, trainer: TrainerView, step: int) -> None: ...
 
-    def on_fit_end(self, trainer: "Trainer") -> None: ...
+    def on_fit_end(self, trainer: TrainerView) -> None: ...
 
-    def on_interrupt(self, trainer: "Trainer") -> None:
+    def on_interrupt(self, trainer: TrainerView) -> None:
         """Ctrl-C or SIGTERM: the checkpoint is saved and training ends without ``on_fit_end``."""
 
 
@@ -85,17 +96,17 @@ class SampleGrid(Callback):
     def __init__(self, every: int, n: int | None = None, seed: int = 0) -> None:
         self.every, self.n, self.seed = every, n, seed
 
-    def on_step_end(self, trainer: "Trainer", step: int) -> None:
+    def on_step_end(self, trainer: TrainerView, step: int) -> None:
         if step % self.every == 0:
             self.save(trainer, step)
 
-    def on_fit_end(self, trainer: "Trainer") -> None:
+    def on_fit_end(self, trainer: TrainerView) -> None:
         if trainer.step % self.every:
             self.save(trainer, trainer.step)
 
     on_interrupt = on_fit_end
 
-    def save(self, trainer: "Trainer", step: int) -> Path:
+    def save(self, trainer: TrainerView, step: int) -> Path:
         with torch.random.fork_rng(devices=[]):
             preview = trainer.gan.preview(self.n, self.seed, trainer.data)
         return save_picture(trainer.run_dir / "samples" / f"step_{step:07d}.png", preview.samples,
@@ -109,15 +120,15 @@ class Evaluate(Callback):
         self.fn, self.every, self.prefix = fn, every, prefix
         self.last: dict[str, float] = {}
 
-    def on_step_end(self, trainer: "Trainer", step: int) -> None:
+    def on_step_end(self, trainer: TrainerView, step: int) -> None:
         if step % self.every == 0:
             self.run(trainer, step)
 
-    def on_fit_end(self, trainer: "Trainer") -> None:
+    def on_fit_end(self, trainer: TrainerView) -> None:
         if trainer.step % self.every:
             self.run(trainer, trainer.step)
 
-    def run(self, trainer: "Trainer", step: int) -> None:
+    def run(self, trainer: TrainerView, step: int) -> None:
         try:
             values = self.fn(trainer.gan)
         except Exception as exc:  # evaluation must not kill a long training run

@@ -231,7 +231,7 @@ class BestCheckpoint(_Watcher):
 
     ``checkpoints/best.json`` records the metric, value and step; it is written after the
     checkpoint, and read back when a run resumes. Load the best generator with
-    ``ganforge.experiment.load_run(run, checkpoint="best")`` or ``ganforge sample RUN --checkpoint best``.
+    ``ganforge.runs.experiment.load_run(run, checkpoint="best")`` or ``ganforge sample RUN --checkpoint best``.
     """
 
     def __init__(self, evaluation: PeriodicEvaluation, metric: str, mode: str = "min",

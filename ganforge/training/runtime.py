@@ -14,6 +14,9 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from ganforge import hardware
+from ganforge.hardware import NATIVE_BF16_FLAGS, cpu_flags, cpu_has_fast_bf16  # noqa: F401  (used from here too)
+
 
 @dataclass(frozen=True)
 class Distributed:
@@ -71,43 +74,6 @@ def resolve_device(name: str = "auto") -> torch.device:
     return device
 
 
-#: CPU flags (as Linux's /proc/cpuinfo spells them) of instructions that compute bf16 natively. On
-#: other AVX-512 CPUs oneDNN emulates bf16, which is about 2x slower than fp32.
-NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
-
-
-def cpu_flags(path: str = "/proc/cpuinfo") -> frozenset[str] | None:
-    """This CPU's feature flags as Linux lists them in ``path`` (None where there is no such file)."""
-    try:
-        with open(path) as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key.strip() in ("flags", "Features"):  # x86, ARM
-                    return frozenset(value.split())
-    except OSError:
-        return None
-    return frozenset()
-
-
-def cpu_has_fast_bf16() -> bool:
-    """Whether this CPU has native bf16 matrix instructions (AVX512-BF16 or AMX) that torch can use."""
-    return _cpu_bf16()[0]
-
-
-def _cpu_bf16() -> tuple[bool, str]:
-    """(native bf16 on this CPU, why), from the CPU flags: torch's own check
-    (``torch.ops.mkldnn._is_mkldnn_bf16_supported``) is also true where oneDNN only emulates bf16."""
-    flags = cpu_flags()
-    if flags is None:
-        return False, "native bf16 cannot be detected on this OS (no /proc/cpuinfo)"
-    found = [f for f in NATIVE_BF16_FLAGS if f in flags]
-    if not found:
-        return False, f"this CPU has no native bf16 (no {'/'.join(NATIVE_BF16_FLAGS)} in /proc/cpuinfo)"
-    if not torch.backends.mkldnn.is_available():
-        return False, f"this CPU has {'/'.join(found)} but this torch build has no oneDNN to use it"
-    return True, f"this CPU has native bf16 ({'/'.join(found)} in /proc/cpuinfo)"
-
-
 #: Why ``auto`` trains in fp32 on CUDA: measured on an H200 (torch 2.11), bf16 autocast ran the default
 #: DCGAN at batch 64 at 0.66x the fp32 Trainer (small networks are bound by kernel launches, and autocast
 #: adds casts); fp32 convolutions and matmuls use the TF32 tensor cores instead.
@@ -126,7 +92,7 @@ def choose_precision(precision: str, device: torch.device) -> tuple[torch.dtype,
             torch.set_float32_matmul_precision("high")  # TF32 matmuls; cuDNN convolutions use TF32 by default
             return torch.float32, CUDA_AUTO_REASON
     elif device.type == "cpu":
-        native, why = _cpu_bf16()
+        native, why = hardware.cpu_bf16()
     else:
         native, why = False, f"bf16 autocast is not used on {device.type}"
     if precision == "fp32":

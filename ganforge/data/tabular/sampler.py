@@ -62,6 +62,11 @@ class ConditionalRows:
     def __len__(self) -> int:
         return len(self.data)
 
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """Shape of one transformed row, ``(dim,)``."""
+        return tuple(self.data.shape[1:])
+
     def batch(self, index: Tensor) -> dict[str, Tensor]:
         b = len(index)
         if self.n_columns == 0:

@@ -15,6 +15,7 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
+from ganforge import __version__
 from ganforge.config import Config, ConfigError, load_yaml, resolve
 from ganforge.data import Dataset, load_dataset
 from ganforge.data.holdout import stratified_holdout
@@ -46,7 +47,9 @@ def config_from(source: str | Path | Mapping[str, Any] | Config | None = None,
 
 def load_data(config: Config) -> Dataset:
     """The training data set named by ``config.data``, in the view its GAN type trains on (labels, pairs)."""
-    d = config.data
+    d, gan_type = config.data, GAN_TYPES.get(config.gan.kind)
+    if gan_type.load is not None:  # data load_dataset does not read (a table): the type loads it
+        return gan_type.load(config)
     ds = load_dataset(d.source, image_size=d.image_size, channels=d.channels, n=d.n, seed=config.train.seed,
                       labels=d.labels)
     if d.holdout:
@@ -54,7 +57,7 @@ def load_data(config: Config) -> Dataset:
             raise DataError(f"data.holdout keeps a share of each class out of training; {d.source} has no labels")
         kept, _ = stratified_holdout(ds.labels, d.holdout, d.holdout_seed)
         ds = dataclasses.replace(ds, data=ds.data[kept], labels=ds.labels[kept])
-    return GAN_TYPES.get(config.gan.kind).data_view(config, ds)
+    return gan_type.data_view(config, ds)
 
 
 def gan_metadata(config: Config, dataset: Dataset) -> dict[str, Any]:
@@ -79,7 +82,7 @@ def build_gan(config: Config, sample_shape: Sequence[int] | Mapping[str, Any],
 
 def mode_coverage_callback(dataset: Dataset, every: int, n: int = 2500) -> Evaluate | None:
     """Mode coverage on ``n`` samples every ``every`` steps, for 2-D mixture data sets."""
-    mixture = dataset.mixture
+    mixture = getattr(dataset, "mixture", None)
     if mixture is None or mixture.centers.shape[1] != 2:
         return None
     from ganforge.metrics import get_metric
@@ -173,10 +176,25 @@ def load_run(run: str | Path, checkpoint: str = "last", map_location: str | torc
     if "sample_shape" not in state.get("metadata", {}):
         raise ConfigError(f"{run} was trained with a GAN built in Python, not from a config: build the same "
                           f"GAN again and call ganforge.restore(gan, {str(run)!r})")
-    cfg = resolve(load_yaml(run / "config.yaml"), warn=False)
+    try:
+        cfg = resolve(load_yaml(run / "config.yaml"), warn=False)
+    except ConfigError as exc:  # a config of another version: say which one wrote it
+        raise ConfigError(f"{run} was written by {_writer(run)}, whose config this ganforge {__version__} cannot "
+                          f"read: {exc}") from None
     gan = build_gan(cfg, state["metadata"])
     _load_weights(gan, state)
     return gan.to(map_location), cfg
+
+
+def _writer(run: Path) -> str:
+    """"ganforge X" of the run's last start (``run.json``), or "another ganforge version"."""
+    import json
+
+    try:
+        starts = json.loads((run / "run.json").read_text()).get("starts") or [{}]
+        return f"ganforge {starts[-1]['ganforge']}"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return "another ganforge version"
 
 
 def restore(gan: GAN, run: str | Path, checkpoint: str = "last") -> GAN:

@@ -9,7 +9,7 @@ from PIL import Image
 
 from ganforge import train
 from ganforge.config import ConfigError
-from ganforge.experiment import build_gan, config_from, load_data, load_run
+from ganforge.runs.experiment import build_gan, config_from, load_data, load_run
 
 
 def quick(source, arch, **model):
@@ -109,3 +109,25 @@ def test_data_holdout_keeps_a_stratified_share_out_of_training():
     keep_idx, held_idx = stratified_holdout(full.labels, 0.25, 3)
     assert len(kept) == len(keep_idx) and torch.equal(kept.data, full.data[keep_idx])
     assert len(held_idx) == len(full) - len(kept)
+
+
+def test_a_run_folder_whose_config_this_version_cannot_read_names_the_version_that_wrote_it(tiny_image_run, tmp_path):
+    import json
+    import shutil
+
+    import yaml
+
+    from ganforge import __version__
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_image_run, run)
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    config["gan"]["style_mixing"] = 0.9  # a key of a later version
+    (run / "config.yaml").write_text(yaml.safe_dump(config))
+    info = json.loads((run / "run.json").read_text())
+    info["starts"][-1]["ganforge"] = "9.2.0"
+    (run / "run.json").write_text(json.dumps(info))
+    with pytest.raises(ConfigError, match=rf"written by ganforge 9\.2\.0, whose config this ganforge {__version__} "
+                                          r"cannot read: unknown config key 'gan.style_mixing'") as info:
+        load_run(run)
+    assert "\n" not in str(info.value)
