@@ -29,7 +29,9 @@ def to_float(x: np.ndarray) -> np.ndarray:
     if x.dtype == np.uint8:  # 8-bit WAV is unsigned, centred on 128
         return (x.astype(np.float32) - 128.0) / 128.0
     if x.dtype.kind == "i":
-        return (x.astype(np.float64) / float(-np.iinfo(x.dtype).min)).astype(np.float32)
+        out = x.astype(np.float32)
+        out *= np.float32(1.0 / -np.iinfo(x.dtype).min)  # exact for int16 (a power of two)
+        return out
     raise DataError(f"unsupported sample type {x.dtype}")
 
 

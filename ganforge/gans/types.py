@@ -169,3 +169,13 @@ def _build_dagan(config: Any, metadata: Mapping[str, Any]) -> Any:
 GAN_TYPES.register("dagan", GANType(
     build=_build_dagan, check=_check_dagan, data_view=lambda config, ds: _labelled_images(config, ds, pairs=True),
     description="G(image, z): variations of a given image (Antoniou et al. 2017)"))
+
+
+# -- wavegan, specgan (audio); pianoroll (music): registered by their own modules --------------------
+def _register_sound_types() -> None:
+    from ganforge.gans import audio
+
+    audio.register()
+
+
+_register_sound_types()

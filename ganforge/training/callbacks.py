@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import torch
 
-from ganforge.io import save_picture
+from ganforge.io import save_image, save_picture
+from ganforge.plots import with_caption
 
 if TYPE_CHECKING:
     from ganforge.training.trainer import Trainer
@@ -99,8 +100,12 @@ class SampleGrid(Callback):
     def save(self, trainer: "Trainer", step: int) -> Path:
         with torch.random.fork_rng(devices=[]):
             preview = trainer.gan.preview(self.n, self.seed, trainer.data)
-        return save_picture(trainer.run_dir / "samples" / f"step_{step:07d}.png", preview.samples,
-                            preview.background, caption=f"step {step}")
+        path = trainer.run_dir / "samples" / f"step_{step:07d}.png"
+        if preview.media is not None:
+            preview.media(path.with_suffix(""))  # sound: a short WAV or MIDI file beside the picture
+        if preview.picture is not None:
+            return save_image(path, with_caption(preview.picture, f"step {step}"))
+        return save_picture(path, preview.samples, preview.background, caption=f"step {step}")
 
 
 class Evaluate(Callback):
