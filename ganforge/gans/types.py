@@ -173,9 +173,10 @@ GAN_TYPES.register("dagan", GANType(
 
 # -- wavegan, specgan (audio); pianoroll (music): registered by their own modules --------------------
 def _register_sound_types() -> None:
-    from ganforge.gans import audio
+    from ganforge.gans import audio, music
 
     audio.register()
+    music.register()
 
 
 _register_sound_types()
