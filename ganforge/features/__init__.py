@@ -7,7 +7,9 @@
 ``digits28``       MNIST-size classifier (shipped weights); ``digits8`` the 8x8 one
 ``inception``      Inception-v3, FID variant (weights found as in :mod:`.inception`)
 ``identity``       vectors as their own features (tables, 2-D mixtures)
-``auto``           identity for vectors; digits for the built-in ``mnist`` and ``digits`` data sets
+``spoken_digits``  the shipped spoken-digit classifier, for 16 kHz audio clips (:mod:`.speech`)
+``auto``           spoken_digits for the built-in spoken-digits sets; identity for other vectors; digits
+                   for the built-in ``mnist`` and ``digits`` data sets
                    (``data_source``); Inception for other images when its weights are found,
                    else a ConfigError that lists the choices
 a path             a TorchScript feature network (``torch.jit.save``), see :class:`ModuleExtractor`;
@@ -46,8 +48,9 @@ from ganforge.features.base import (
 __all__ = ["EXTRACTORS", "FeatureExtractor", "Features", "IdentityExtractor", "ModuleExtractor", "as_samples",
            "get_extractor", "tensor_fingerprint", "to_pixel_levels"]
 
-EXTRACTORS = ("auto", "digits", "digits28", "digits8", "inception", "identity")
+EXTRACTORS = ("auto", "digits", "digits28", "digits8", "inception", "identity", "spoken_digits")
 DIGIT_SOURCES = ("mnist", "digits")  # the built-in data sets the digits CNNs were trained on
+SPEECH_SOURCES = ("spoken-digits", "spoken-digits-test")  # the spoken-digit classifier's data sets
 METADATA_FILE = "ganforge.json"  # the extra file of a TorchScript extractor that describes it
 
 
@@ -70,7 +73,9 @@ def get_extractor(spec: Any = "auto", *, sample_shape: Sequence[int] | None = No
     name = os.fspath(spec)
     shape = tuple(sample_shape) if sample_shape is not None else None
     if name == "auto":
-        if shape is not None and len(shape) == 1:
+        if data_source is not None and os.fspath(data_source) in SPEECH_SOURCES:
+            name = "spoken_digits"
+        elif shape is not None and len(shape) == 1:
             name = "identity"
         elif data_source is not None and os.fspath(data_source) in DIGIT_SOURCES:
             name = "digits"
@@ -89,6 +94,10 @@ def get_extractor(spec: Any = "auto", *, sample_shape: Sequence[int] | None = No
         return InceptionExtractor(inception_weights, device=device, precision=precision)
     if name == "identity":
         return IdentityExtractor(device)
+    if name == "spoken_digits":  # audio clips at 16 kHz (ganforge.features.speech)
+        from ganforge.features.speech import SpokenDigitsExtractor
+
+        return SpokenDigitsExtractor(device=device, precision=precision)
     path = Path(name).expanduser()
     if path.is_file():
         return _torchscript_extractor(path, device, precision)

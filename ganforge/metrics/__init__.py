@@ -15,6 +15,8 @@ intra_fd        per-class Frechet distance (intra-FD) of a conditional G   custo
 psnr, ssim      full-reference image quality                               pred, target
 mode_coverage   covered modes of a Gaussian mixture (VEEGAN/PacGAN)        samples, centres
 tabular_*       shape, pair trends, detection, utility, DCR of a table     real, synthetic
+audio_levels    shares of silent and of clipped audio clips                clips
+music           empty bars, pitch classes, ..., overlap with real phrases  fake, real rolls
 ==============  =========================================================  ==================
 
 Feature metrics take samples or precomputed :class:`~ganforge.features.Features` plus
@@ -94,7 +96,8 @@ HIGHER_IS_BETTER = frozenset({"precision", "recall", "density", "coverage", "is"
 
 #: The modules whose import registers the built-in metrics. They are loaded by name, as plug-ins are: each
 #: imports :func:`register` from here, so importing them by statement would make a cycle.
-BUILTIN_MODULES = ("classifier", "conditional", "frechet", "image", "kid", "manifold", "mode_coverage", "tabular")
+BUILTIN_MODULES = ("classifier", "conditional", "frechet", "image", "kid", "manifold", "mode_coverage", "tabular",
+                   "sound")
 
 
 def _load_builtin() -> None:
