@@ -12,11 +12,12 @@ from ganforge.experiment import config_from, load_data, load_run, train
 from ganforge.gans.protocol import samples_of
 from ganforge.registry import GAN_TYPES
 from ganforge.training import load_checkpoint
-from conftest import tiny_image_config
+from conftest import SOUND_KINDS, tiny_image_config, tiny_sound_config
 
 
 def config(kind: str, steps: int) -> dict:
-    cfg = tiny_image_config(steps=steps, precision="fp32", ema=0.9, ema_start=1, checkpoint_every=2)
+    make = (lambda **t: tiny_sound_config(kind, **t)) if kind in SOUND_KINDS else tiny_image_config
+    cfg = make(steps=steps, precision="fp32", ema=0.9, ema_start=1, checkpoint_every=2)
     cfg["gan"].update(kind=kind, instance_noise=0.1, instance_noise_steps=8)
     return cfg
 
