@@ -79,7 +79,7 @@ def is_midi_source(path: Path) -> bool:
 
 
 def load_midi_folder(path: str | Path, fmt: RollFormat | None = None, hop_bars: int = 2) -> RollDataset:
-    """Every MIDI file under ``path``, quantised to the grid, its first ``fmt.tracks`` tracks with notes in
+    """Every MIDI file under ``path``, quantised to the grid, its first ``fmt.tracks`` instrument tracks in
     file order (missing ones silent), cut into phrases from the start (bars assumed to be 4/4)."""
     fmt = fmt or RollFormat()
     root = Path(path)

@@ -1,7 +1,7 @@
 """MIDI files to piano rolls and back, with ``mido`` (the optional extra ``ganforge[music]``).
 
 Reading quantises note starts and ends to ``steps_per_quarter`` steps a quarter note; each track holding
-notes becomes one roll track (in file order, or by General MIDI program with ``by_program``). Writing
+notes or setting an instrument becomes one roll track (in file order, or by General MIDI program with ``by_program``). Writing
 makes one track per roll track, each run of consecutive active steps one note, so a roll written and
 read back is the same roll.
 """
@@ -30,7 +30,7 @@ def _mido():
 
 
 def read_midi(path: str | Path, steps_per_quarter: int = 4) -> list[MidiTrack]:
-    """The tracks of a MIDI file that hold notes: ``(name, program, roll (steps, 128))``.
+    """The tracks of a MIDI file that hold notes or set an instrument: ``(name, program, roll (steps, 128))``.
 
     An unreadable file, or one without a single note, is a :class:`DataError` naming it.
     """
@@ -47,7 +47,7 @@ def read_midi(path: str | Path, steps_per_quarter: int = 4) -> list[MidiTrack]:
     ticks = midi.ticks_per_beat
     found, end = [], 0
     for track in midi.tracks:
-        name, program, now, on, notes = "", 0, 0, {}, []
+        name, program, now, on, notes = "", None, 0, {}, []
         for msg in track:
             now += msg.time
             if msg.type == "track_name":
@@ -59,9 +59,9 @@ def read_midi(path: str | Path, steps_per_quarter: int = 4) -> list[MidiTrack]:
             elif msg.type in ("note_off", "note_on") and on.get((msg.channel, msg.note)):
                 notes.append((on[(msg.channel, msg.note)].pop(0), now, msg.note))
         end = max(end, now)  # a track's end (its end-of-track event) may leave silence after the last note
-        if notes:
-            found.append((name, program, notes))
-    if not found:
+        if notes or program is not None:  # an instrument's track, even if silent (a meta track has no program)
+            found.append((name, program or 0, notes))
+    if not any(notes for _, _, notes in found):
         raise DataError(f"{path}: the file holds no notes")
     steps = int(round(end * steps_per_quarter / ticks))
     out = []
