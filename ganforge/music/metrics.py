@@ -134,11 +134,14 @@ def overlapping_area(a: np.ndarray, b: np.ndarray, grid: int = 512) -> float:
     return float(np.trapezoid(np.minimum(density(a), density(b)), xs))
 
 
+def _mean(v: np.ndarray) -> float:
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if len(v) else float("nan")
+
+
 def compare(fake: np.ndarray, real: np.ndarray, fmt: RollFormat) -> dict[str, dict[str, float]]:
-    """Per metric: the means of both sets, the absolute difference of the means, and the overlapping area."""
+    """Per metric: the means of both sets (phrases where it is undefined left out), the absolute difference
+    of the means, and the overlapping area."""
     f, r = music_features(fake, fmt), music_features(real, fmt)
-    return {name: {"fake": float(np.nanmean(f[name])) if np.isfinite(f[name]).any() else float("nan"),
-                   "real": float(np.nanmean(r[name])),
-                   "distance": abs(float(np.nanmean(f[name])) - float(np.nanmean(r[name])))
-                   if np.isfinite(f[name]).any() else float("nan"),
+    return {name: {"fake": _mean(f[name]), "real": _mean(r[name]), "distance": abs(_mean(f[name]) - _mean(r[name])),
                    "overlap": overlapping_area(f[name], r[name])} for name in MUSIC_METRICS}
