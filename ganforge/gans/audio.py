@@ -218,7 +218,7 @@ def _build(config: Any, metadata: Mapping[str, Any]) -> Any:
     return (ConditionalWaveGAN if classes else WaveGAN)(*args, **options)
 
 
-def register() -> None:
+def _register() -> None:
     from ganforge.registry import GAN_TYPES, GANType
 
     GAN_TYPES.register("wavegan", GANType(
@@ -227,3 +227,6 @@ def register() -> None:
     GAN_TYPES.register("specgan", GANType(
         build=_build, check=_check, data_view=_audio_view, metadata=_audio_metadata, section=SpecGANSection,
         description="SpecGAN: log-magnitude spectrograms, Griffin-Lim back to sound (Donahue et al. 2019)"))
+
+
+_register()  # on import (gans/types.py imports this module when the registry is first used)

@@ -119,9 +119,12 @@ def _build(config: Any, metadata: Mapping[str, Any]) -> MuseGAN:
                    track_names=tuple(metadata.get("track_names", ())), tempo_bpm=s.tempo_bpm, **_options(config))
 
 
-def register() -> None:
+def _register() -> None:
     from ganforge.registry import GAN_TYPES, GANType
 
     GAN_TYPES.register("musegan", GANType(
         build=_build, check=_check, data_view=_roll_view, metadata=_metadata, section=MuseGANSection,
         description="multi-track piano-roll phrases, bar by bar, shared and private latents (MuseGAN-style)"))
+
+
+_register()  # on import (gans/types.py imports this module when the registry is first used)
