@@ -61,9 +61,13 @@ def _dagan(source: str, steps: int) -> dict[str, Any]:
 
 def _sound(name: str, source: str, kind: str, steps: int, width: int, latent_dim: int) -> dict[str, Any]:
     """WaveGAN / SpecGAN / the piano-roll GAN with the WGAN-GP recipe of their papers (Wasserstein loss,
-    gradient penalty 10, 5 critic steps, Adam 1e-4 with betas 0.5, 0.9), at a width a CPU trains in minutes;
-    ``benchmarks/audio.py`` and ``benchmarks/music.py`` train the full-size ones."""
-    return {
+    gradient penalty 10, 5 critic steps, Adam 1e-4 with betas 0.5, 0.9), narrower than the papers' so a CPU
+    gets somewhere; ``benchmarks/audio.py`` and ``benchmarks/music.py`` train wider ones for a time budget.
+    Audio runs are scored every 250 steps by the shipped spoken-digit classifier (FD, IS, accuracy on the
+    requested digit; checkpoints/best.pt by FD)."""
+    audio = kind in ("wavegan", "specgan")
+    evaluation = {"eval": {"every": 250, "metrics": "fid,is,cond_acc", "n": 500, "monitor": "fid"}} if audio else {}
+    return {**evaluation,
         "name": name,
         "data": {"source": source},
         "model": {"latent_dim": latent_dim, "width": width, "d_norm": "none"},

@@ -109,3 +109,16 @@ def test_music_metric_in_the_registry_compares_rolls():
     rec = get_metric("music")(b, a, fmt=fmt)
     assert rec["values"]["in_key"] == 0.5 and rec["real"]["in_key"] == 1.0
     assert rec["values"]["in_key_distance"] == 0.5 and rec["values"]["polyphony"] == 2.0
+
+
+@pytest.mark.parametrize("name,kind", [("spoken-digits-wavegan", "ConditionalWaveGAN"),
+                                       ("spoken-digits-specgan", "ConditionalSpecGAN"), ("chorales", "MuseGAN")])
+def test_sound_presets_resolve_and_build(name, kind):
+    from ganforge.experiment import build_gan, config_from
+    from ganforge.music.rolls import RollFormat
+
+    cfg = config_from(name)
+    meta = {"sample_shape": [16384], "num_classes": 10, "spec_mean": [0.0] * 128, "spec_std": [1.0] * 128,
+            "roll": RollFormat().to_dict()}
+    gan = build_gan(cfg, meta)
+    assert type(gan).__name__ == kind and gan.sample_latent(2).shape[0] == 2

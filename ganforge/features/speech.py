@@ -3,8 +3,8 @@
 It plays the part the digits CNN plays for images: its logits give an Inception score and the
 conditional accuracy (does the clip say the requested digit?), its 64-d penultimate features a
 Frechet distance. Input: 16 kHz clips of 16,384 samples (others are cut or zero-padded around their
-centre); features: a 40-band log-mel spectrogram (25 ms frames, 10 ms hop), minus the clip's loudest
-value (so the level does not matter), then three 3x3 convolutions with max-pooling and a global
+centre); features: a 40-band log-mel spectrogram (25 ms frames, 10 ms hop) of the clip scaled to a peak of
+1, minus its loudest value (so the level does not matter), then three 3x3 convolutions with max-pooling and a global
 average. The weights ship in the package (``weights/spoken_digits.safetensors``, trained on the training
 voices of the spoken-digits set by ``scripts/train_spoken_digits_classifier.py``; its accuracy on the 10
 held-out voices is stored in the file's metadata).
@@ -30,13 +30,15 @@ WEIGHTS = "spoken_digits.safetensors"
 
 
 def speech_features(x: Tensor) -> Tensor:
-    """Clips ``(n, samples)`` -> level-normalised log-mel ``(n, 1, 40, frames)``."""
+    """Clips ``(n, samples)`` -> log-mel ``(n, 1, 40, frames)`` of the peak-normalised clips, minus its maximum."""
     from ganforge.audio.spectral import log_mel
 
     if x.shape[-1] != LENGTH:
         pad = LENGTH - x.shape[-1]
         x = F.pad(x, (pad // 2, pad - pad // 2)) if pad > 0 else x[..., -pad // 2:-pad // 2 + LENGTH]
-    mel = log_mel(x.float(), SAMPLE_RATE, n_fft=512, hop=160, n_mels=N_MELS, f_min=20.0, f_max=8000.0)
+    x = x.float()
+    x = x / x.abs().amax(-1, keepdim=True).clamp_min(1e-4)  # peak-normalised: the level does not matter
+    mel = log_mel(x, SAMPLE_RATE, n_fft=512, hop=160, n_mels=N_MELS, f_min=20.0, f_max=8000.0)
     return (mel - mel.amax(dim=(-2, -1), keepdim=True))[:, None]
 
 
