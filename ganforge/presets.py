@@ -119,13 +119,13 @@ PRESETS: dict[str, Preset] = {
                      _mixture("grid25", 4500)),
     "spoken-digits-wavegan": Preset(
         "WaveGAN (class-conditional) on the spoken digits zero..nine, 16 kHz; needs spoken_digits_16k.npz",
-        _sound("spoken-digits-wavegan", "spoken-digits", "wavegan", 600, 16, 100)),
+        _sound("spoken-digits-wavegan", "spoken-digits", "wavegan", 400, 8, 100)),
     "spoken-digits-specgan": Preset(
         "SpecGAN (class-conditional) on the spoken digits, Griffin-Lim back to sound; needs spoken_digits_16k.npz",
-        _sound("spoken-digits-specgan", "spoken-digits", "specgan", 600, 16, 100)),
+        _sound("spoken-digits-specgan", "spoken-digits", "specgan", 400, 8, 100)),
     "chorales": Preset(
         "piano-roll GAN (MuseGAN-style) on 4-bar SATB phrases of the Bach chorales; needs bach_chorales_16th.npz",
-        _sound("chorales", "chorales", "musegan", 1500, 16, 32)),
+        _sound("chorales", "chorales", "musegan", 600, 16, 32)),
     "gaussian1d": Preset(
         "MLP GAN learning a 1-D Gaussian; seconds on a CPU",
         {
