@@ -10,7 +10,7 @@ import pytest
 from ganforge.data import load_dataset
 from ganforge.data.shared import shared_file
 from ganforge.errors import DataError
-from ganforge.music.data import RollDataset, chorale_voices, load_chorales
+from ganforge.music.data import RollDataset, chorale_voices, load_chorales, load_midi_folder
 from ganforge.music.metrics import (compare, empty_bars, in_key, music_features, overlapping_area, pitch_classes,
                                     polyphony, qualified_notes, tonal_centroid, tonal_distance)
 from ganforge.music.midi import read_midi, write_midi
@@ -73,6 +73,9 @@ def test_a_folder_of_midi_files_becomes_phrases_and_a_bad_file_is_named(tmp_path
     ds = load_dataset(str(folder))
     assert isinstance(ds, RollDataset) and ds.sample_shape == (RollFormat().size,)
     assert len(ds) == 2 * 3  # 8 bars, 4-bar phrases every 2 bars: 3 per file
+    by_program = load_midi_folder(folder, RollFormat(tracks=2), programs=[0, 33])  # no bass (33) in the files
+    rolls = by_program.rolls()
+    assert rolls[:, 0].any() and not rolls[:, 1].any() and by_program.programs == (0, 33)
     (folder / "x.mid").write_bytes(b"nope")
     with pytest.raises(DataError, match="x.mid"):
         load_dataset(str(folder))

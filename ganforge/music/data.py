@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -78,22 +79,36 @@ def is_midi_source(path: Path) -> bool:
     return path.is_dir() and bool(find_images(path, MIDI_SUFFIXES))
 
 
-def load_midi_folder(path: str | Path, fmt: RollFormat | None = None, hop_bars: int = 2) -> RollDataset:
-    """Every MIDI file under ``path``, quantised to the grid, its first ``fmt.tracks`` instrument tracks in
-    file order (missing ones silent), cut into phrases from the start (bars assumed to be 4/4)."""
+def _choose_tracks(tracks: list, count: int, programs: Sequence[int] | None) -> list:
+    """The first ``count`` tracks in file order, or for each of ``programs`` the first track playing it
+    (None where the file has none)."""
+    if programs is None:
+        return list(tracks[:count])
+    return [next((t for t in tracks if t[1] == p), None) for p in programs]
+
+
+def load_midi_folder(path: str | Path, fmt: RollFormat | None = None, hop_bars: int = 2,
+                     programs: Sequence[int] | None = None) -> RollDataset:
+    """Every MIDI file under ``path``, quantised to the grid, cut into phrases from the start (bars assumed
+    to be 4/4). Tracks: its first ``fmt.tracks`` instrument tracks in file order, or with ``programs`` (one
+    General MIDI program per roll track) the first track of each program; missing ones are silent."""
     fmt = fmt or RollFormat()
+    if programs is not None and len(programs) != fmt.tracks:
+        raise DataError(f"programs names {len(programs)} instruments for {fmt.tracks} tracks")
     root = Path(path)
     files = find_images(root, MIDI_SUFFIXES)
     if not files:
         raise DataError(f"no MIDI files found in {root} (looked for {', '.join(MIDI_SUFFIXES)})")
-    out, names, programs = [], None, None
+    out, names = [], None
     for f in files:
-        tracks = read_midi(f, fmt.steps_per_quarter)[: fmt.tracks]
-        steps = tracks[0][2].shape[0]
+        found = read_midi(f, fmt.steps_per_quarter)
+        steps = found[0][2].shape[0]
+        tracks = [t if t is not None else ("", 0, np.zeros((steps, 128), dtype=bool))
+                  for t in _choose_tracks(found, fmt.tracks, programs)]
         roll = np.zeros((fmt.tracks, steps, fmt.pitches), dtype=bool)
         for t, (_, _, r) in enumerate(tracks):
             roll[t] = r[:, fmt.lowest:fmt.lowest + fmt.pitches]
         names = names or tuple(n or f"track {t}" for t, (n, _, _) in enumerate(tracks))
         programs = programs or tuple(p for _, p, _ in tracks)
         out.append(phrases(roll, fmt, 0, hop_bars))
-    return _dataset(np.concatenate(out), root.resolve().name, fmt, names, programs)
+    return _dataset(np.concatenate(out), root.resolve().name, fmt, names, tuple(programs))

@@ -1,7 +1,8 @@
 """MIDI files to piano rolls and back, with ``mido`` (the optional extra ``ganforge[music]``).
 
 Reading quantises note starts and ends to ``steps_per_quarter`` steps a quarter note; each track holding
-notes or setting an instrument becomes one roll track (in file order, or by General MIDI program with ``by_program``). Writing
+notes or setting an instrument becomes one roll track, in file order (see
+:func:`ganforge.music.data.load_midi_folder` for choosing tracks by program). Writing
 makes one track per roll track, each run of consecutive active steps one note, so a roll written and
 read back is the same roll.
 """
