@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="generate samples from a trained run")
     p.add_argument("run", help="run folder")
     p.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
-    p.add_argument("--out", required=True, help="a folder (PNG files / samples.npy), a .npz file, or - for points "
+    p.add_argument("--out", required=True, help="a folder (PNG files / samples.npy; .wav or .mid files and overview.png for "
+                                                "sound runs), a .npz file, or - for points "
                                                 "(1-D/2-D runs) as CSV on standard output")
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing --out that ganforge did not write (in a folder: the files of the same "

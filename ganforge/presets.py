@@ -59,6 +59,25 @@ def _dagan(source: str, steps: int) -> dict[str, Any]:
     }
 
 
+def _sound(name: str, source: str, kind: str, steps: int, width: int, latent_dim: int) -> dict[str, Any]:
+    """WaveGAN / SpecGAN / the piano-roll GAN with the WGAN-GP recipe of their papers (Wasserstein loss,
+    gradient penalty 10, 5 critic steps, Adam 1e-4 with betas 0.5, 0.9), narrower than the papers' so a CPU
+    gets somewhere; ``benchmarks/audio.py`` and ``benchmarks/music.py`` train wider ones for a time budget.
+    Audio runs are scored every 250 steps by the shipped spoken-digit classifier (FD, IS, accuracy on the
+    requested digit; checkpoints/best.pt by FD)."""
+    audio = kind in ("wavegan", "specgan")
+    evaluation = {"eval": {"every": 250, "metrics": "fid,is,cond_acc", "n": 500, "monitor": "fid"}} if audio else {}
+    return {**evaluation,
+        "name": name,
+        "data": {"source": source},
+        "model": {"latent_dim": latent_dim, "width": width, "d_norm": "none"},
+        "gan": {"kind": kind, "loss": "wasserstein", "penalty": "gradient_penalty", "penalty_weight": 10.0,
+                "n_critic": 5},
+        "train": {"steps": steps, "batch_size": 32, "lr_g": 1e-4, "lr_d": 1e-4, "betas": [0.5, 0.9], "ema": 0.99,
+                  "precision": "fp32", "log_every": 25, "sample_every": 250, "checkpoint_every": 250},
+    }
+
+
 PRESETS: dict[str, Preset] = {
     "mnist": Preset(
         "DCGAN on the built-in 5,000-image MNIST subset (28x28); 3,000 steps or 4 minutes, whichever comes first",
@@ -99,6 +118,15 @@ PRESETS: dict[str, Preset] = {
                     _mixture("ring8", 3000)),
     "grid25": Preset("MLP GAN with minibatch-std, R1, fast G, LR decay and EMA on a 5x5 grid of Gaussians",
                      _mixture("grid25", 4500)),
+    "spoken-digits-wavegan": Preset(
+        "WaveGAN (class-conditional) on the spoken digits zero..nine, 16 kHz; needs spoken_digits_16k.npz",
+        _sound("spoken-digits-wavegan", "spoken-digits", "wavegan", 400, 8, 100)),
+    "spoken-digits-specgan": Preset(
+        "SpecGAN (class-conditional) on the spoken digits, Griffin-Lim back to sound; needs spoken_digits_16k.npz",
+        _sound("spoken-digits-specgan", "spoken-digits", "specgan", 400, 8, 100)),
+    "chorales": Preset(
+        "piano-roll GAN (MuseGAN-style) on 4-bar SATB phrases of the Bach chorales; needs bach_chorales_16th.npz",
+        _sound("chorales", "chorales", "musegan", 600, 16, 32)),
     "gaussian1d": Preset(
         "MLP GAN learning a 1-D Gaussian; seconds on a CPU",
         {

@@ -172,4 +172,4 @@ FEATURE_EXTRACTORS: Registry[Any] = Registry("feature extractor", "features", lo
 #: ``ganforge.metrics.register`` sets); the built-in metrics register in the modules of ``ganforge.metrics``.
 METRICS: Registry[Any] = Registry("metric", "metrics", loader=[
     f"ganforge.metrics.{name}" for name in
-    ("classifier", "conditional", "frechet", "image", "kid", "manifold", "mode_coverage", "tabular")])
+    ("classifier", "conditional", "frechet", "image", "kid", "manifold", "mode_coverage", "sound", "tabular")])

@@ -31,6 +31,40 @@ def tiny_image_run(tmp_path_factory):
     return run
 
 
+SOUND_KINDS = ("wavegan", "specgan", "musegan")
+
+
+def tiny_audio_file() -> str:
+    """A labelled .npz of 12 one-second tones (3 classes, 16 kHz; written once per session)."""
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+
+    global _TINY_AUDIO
+    if _TINY_AUDIO is None or not Path(_TINY_AUDIO).is_file():
+        t = np.arange(16384) / 16000
+        label = np.arange(12) % 3
+        audio = 0.5 * np.sin(2 * np.pi * (220 * (1 + label[:, None])) * t) * np.hanning(16384)
+        _TINY_AUDIO = str(Path(tempfile.mkdtemp(prefix="ganforge-sound-")) / "tones.npz")
+        np.savez(_TINY_AUDIO, audio=(audio * 32767).astype(np.int16), label=label, sample_rate=16000)
+    return _TINY_AUDIO
+
+
+_TINY_AUDIO = None
+
+
+def tiny_sound_config(kind: str, **train) -> dict:
+    """A sound GAN of width 2-4 on the tiny tones (wavegan, specgan) or 16 chorale phrases (musegan)."""
+    cfg = tiny_image_config(**train)
+    music = kind == "musegan"
+    cfg["data"] = {"source": "chorales", "n": 16} if music else {"source": tiny_audio_file()}
+    cfg["model"] = {"latent_dim": 4, "width": 4 if music else 2, "d_norm": "none"}
+    cfg["gan"] = {"kind": kind, "loss": "wasserstein", "penalty": "gradient_penalty"}
+    cfg["train"]["batch_size"] = 4
+    return cfg
+
+
 @pytest.fixture
 def tiny_config():
     return tiny_image_config

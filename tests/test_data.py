@@ -248,7 +248,8 @@ def test_unknown_name_lists_builtins():
 
 
 def test_builtin_registry_has_descriptions():
-    assert set(BUILTIN_DATASETS) == {"digits", "mnist", "ring8", "grid25", "gaussian1d"}
+    assert set(BUILTIN_DATASETS) == {"digits", "mnist", "ring8", "grid25", "gaussian1d", "spoken-digits",
+                                     "spoken-digits-test", "chorales", "chorales-test"}
     for loader, description in BUILTIN_DATASETS.values():
         assert callable(loader) and isinstance(description, str) and description
 

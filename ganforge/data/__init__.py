@@ -81,6 +81,14 @@ def load_dataset(
         ds = loader(n=n, seed=seed)
     else:
         path = Path(name).expanduser()
+        sound = _sound_source(path)
+        if sound is not None:
+            if labels is not None:
+                raise DataError(f"{path}: a label file applies to images and arrays; sound files take their labels "
+                                "from sub-folders")
+            if image_size is not None or channels is not None:
+                raise DataError(f"{path} holds sound: image_size and channels apply to images only")
+            return sound.subset(n, seed)
         if path.is_dir():
             data, found = load_image_folder(path, image_size, channels)
         elif path.is_file():
@@ -111,3 +119,15 @@ def load_dataset(
     if data is ds.data:
         return ds
     return Dataset(data, ds.name, ds.labels, ds.mixture)
+
+
+def _sound_source(path: Path) -> Dataset | None:
+    """Audio (a folder of sound files, an ``.npz`` with ``audio``) or music (a folder of MIDI files), else None."""
+    from ganforge.audio.data import is_audio_source, load_audio_folder, load_audio_npz
+    from ganforge.music.data import is_midi_source, load_midi_folder
+
+    if is_audio_source(path):
+        return load_audio_folder(path) if path.is_dir() else load_audio_npz(path)
+    if is_midi_source(path):
+        return load_midi_folder(path)
+    return None

@@ -69,3 +69,25 @@ BUILTIN_DATASETS: dict[str, tuple[Callable[..., "Dataset"], str]] = {
     "grid25": (_mixture_loader("grid25", grid25), "2-D: 25 Gaussians on the grid {-4,-2,0,2,4}^2, std 0.05"),
     "gaussian1d": (_mixture_loader("gaussian1d", gaussian1d), "1-D: a Gaussian with mean 4.0 and std 1.25"),
 }
+
+
+def _sound_loader(module: str, function: str, split: str) -> Callable[..., "Dataset"]:
+    """A loader of the sound data sets (found on disk, see :mod:`ganforge.data.shared`), imported when used."""
+    def load(n: int | None = None, seed: int = 0) -> "Dataset":
+        import importlib
+
+        return getattr(importlib.import_module(module), function)(split, n=n, seed=seed)
+
+    return load
+
+
+BUILTIN_DATASETS.update({
+    "spoken-digits": (_sound_loader("ganforge.audio.data", "load_spoken_digits", "train"),
+                      "audio: 2,000 spoken digits zero..nine, 16 kHz, 16,384 samples, 40 voices, labelled"),
+    "spoken-digits-test": (_sound_loader("ganforge.audio.data", "load_spoken_digits", "test"),
+                           "audio: 500 spoken digits by 10 held-out voices (the test split)"),
+    "chorales": (_sound_loader("ganforge.music.data", "load_chorales", "train"),
+                 "music: 4-bar SATB phrases of the Bach chorales in 4/4 (training split), piano rolls"),
+    "chorales-test": (_sound_loader("ganforge.music.data", "load_chorales", "test"),
+                      "music: the test split of the chorales, as 4-bar phrases"),
+})

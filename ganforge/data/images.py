@@ -97,14 +97,15 @@ def _scaled_size(h: int, w: int, size: int) -> tuple[int, int]:
 # ----------------------------------------------------------------------------- folders
 
 
-def find_images(root: Path) -> list[Path]:
-    """Image files under ``root`` (recursively, hidden ones skipped), sorted by relative POSIX path."""
+def find_images(root: Path, suffixes: tuple[str, ...] = IMAGE_EXTENSIONS) -> list[Path]:
+    """Image files (or files of other ``suffixes``, lower case) under ``root`` (recursively, hidden ones
+    skipped), sorted by relative POSIX path."""
     found = []
     for p in root.rglob("*"):
         rel = p.relative_to(root)
         if any(part.startswith(".") for part in rel.parts):
             continue  # hidden files and folders (.ipynb_checkpoints, .DS_Store, ...)
-        if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file():
+        if p.suffix.lower() in suffixes and p.is_file():
             found.append(p)
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
@@ -175,13 +176,18 @@ def load_image_folder(
         t = t.unsqueeze(0) if t.ndim == 2 else t.permute(2, 0, 1)
         out[i] = convert_channels(t.unsqueeze(0), channels)[0]
 
+    return out, folder_labels(root, files)
+
+
+def folder_labels(root: Path, files: list[Path]) -> torch.Tensor | None:
+    """int64 labels when every file lies inside a first-level sub-folder of ``root`` (class folders): the
+    index of its folder among the sorted class folders; else None."""
     rel = [p.relative_to(root).parts for p in files]
-    labels = None
-    if all(len(parts) >= 2 for parts in rel):
-        classes = sorted({parts[0] for parts in rel})
-        index = {name: i for i, name in enumerate(classes)}
-        labels = torch.tensor([index[parts[0]] for parts in rel], dtype=torch.int64)
-    return out, labels
+    if not rel or not all(len(parts) >= 2 for parts in rel):
+        return None
+    classes = sorted({parts[0] for parts in rel})
+    index = {name: i for i, name in enumerate(classes)}
+    return torch.tensor([index[parts[0]] for parts in rel], dtype=torch.int64)
 
 
 # ----------------------------------------------------------------------------- arrays

@@ -7,7 +7,8 @@
 ``digits28``       MNIST-size classifier (shipped weights); ``digits8`` the 8x8 one
 ``inception``      Inception-v3, FID variant (weights found as in :mod:`.inception`)
 ``identity``       vectors as their own features (tables, 2-D mixtures)
-``auto``           identity for vectors; digits for the built-in ``mnist`` and ``digits`` data sets
+``spoken_digits``  the shipped spoken-digit classifier, for 16 kHz audio clips (:mod:`.speech`)
+``auto``           spoken_digits for the built-in spoken-digits sets; identity for other vectors; digits for the built-in ``mnist`` and ``digits`` data sets
                    (``data_source``); Inception for other images when its weights are found,
                    else a ConfigError that lists the choices
 a path             a TorchScript feature network (``torch.jit.save``), see :class:`ModuleExtractor`;
@@ -52,6 +53,7 @@ __all__ = ["FeatureExtractor", "Features", "IdentityExtractor", "ModuleExtractor
            "get_extractor", "tensor_fingerprint", "to_pixel_levels"]
 
 DIGIT_SOURCES = ("mnist", "digits")  # the built-in data sets the digits CNNs were trained on
+SPEECH_SOURCES = ("spoken-digits", "spoken-digits-test")  # the spoken-digit classifier's data sets
 METADATA_FILE = "ganforge.json"  # the extra file of a TorchScript extractor that describes it
 
 
@@ -87,7 +89,10 @@ def get_extractor(spec: Any = "auto", *, sample_shape: Sequence[int] | None = No
 # -- the built-in extractors: make(sample_shape=, device=, precision=, inception_weights=, data_source=) ---------
 @FEATURE_EXTRACTORS.register("auto")
 def _auto(*, sample_shape: tuple[int, ...] | None, data_source: Any, **how: Any) -> FeatureExtractor:
-    """identity for vectors; digits for the built-in digits data sets; else Inception (or the choices)."""
+    """spoken_digits for the built-in spoken digits; identity for other vectors; digits for the built-in digits
+    data sets; else Inception (or the choices)."""
+    if data_source is not None and os.fspath(data_source) in SPEECH_SOURCES:  # clips are vectors too: first
+        return FEATURE_EXTRACTORS.get("spoken_digits")(sample_shape=sample_shape, data_source=data_source, **how)
     if sample_shape is not None and len(sample_shape) == 1:
         return FEATURE_EXTRACTORS.get("identity")(sample_shape=sample_shape, data_source=data_source, **how)
     if data_source is not None and os.fspath(data_source) in DIGIT_SOURCES:
@@ -120,6 +125,14 @@ def _inception(*, device: Any, precision: str, inception_weights: Any, **_: Any)
     from ganforge.features.inception import InceptionExtractor
 
     return InceptionExtractor(inception_weights, device=device, precision=precision)
+
+
+@FEATURE_EXTRACTORS.register("spoken_digits")
+def _spoken_digits(*, device: Any, precision: str, **_: Any) -> FeatureExtractor:
+    """Audio clips at 16 kHz: the shipped spoken-digit classifier (:mod:`ganforge.features.speech`)."""
+    from ganforge.features.speech import SpokenDigitsExtractor
+
+    return SpokenDigitsExtractor(device=device, precision=precision)
 
 
 @FEATURE_EXTRACTORS.register("identity")

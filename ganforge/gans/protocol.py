@@ -52,10 +52,16 @@ class Phase:
 @dataclass(frozen=True)
 class Preview:
     """What the run's pictures show: ``samples`` (images make a grid, 2-D or 1-D points a plot) drawn
-    over ``background`` (real points in grey; None for images)."""
+    over ``background`` (real points in grey; None for images).
+
+    Sound types draw their own ``picture`` (spectrograms, piano rolls; it replaces the default one) and
+    give ``media``: ``media(stem)`` writes files next to the picture (``stem.wav``, ``stem.mid``).
+    """
 
     samples: Tensor
     background: Tensor | None = None
+    picture: Any = None  # a PIL image, or None for the default picture of the samples
+    media: Callable[[Any], Any] | None = None
 
 
 @contextlib.contextmanager

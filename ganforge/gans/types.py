@@ -183,3 +183,14 @@ def _build_dagan(config: Any, metadata: Mapping[str, Any]) -> Any:
 GAN_TYPES.register("dagan", GANType(
     build=_build_dagan, check=_check_dagan, data_view=lambda config, ds: _labelled_images(config, ds, partners=True),
     description="G(image, z): variations of a given image (Antoniou et al. 2017)"))
+
+
+# -- wavegan, specgan (audio); musegan (music): modules that register themselves, loaded by name ------------
+def _register_sound_types() -> None:
+    import importlib
+
+    for name in ("audio", "music"):
+        importlib.import_module(f"ganforge.gans.{name}")
+
+
+_register_sound_types()

@@ -25,7 +25,7 @@ import torch
 
 from ganforge import console
 from ganforge.errors import ConfigError
-from ganforge.io import atomic_write, check_output, read_manifest, save_picture, to_uint8, write_json
+from ganforge.io import atomic_write, check_output, read_manifest, save_image, save_picture, to_uint8, write_json
 
 __all__ = ["CHUNK", "check_samples_output", "parse_labels", "write_samples"]
 
@@ -34,6 +34,7 @@ _PREVIEW = 4096  # points drawn in a vector run's overview picture
 MANIFEST, FORMAT = "samples.json", "ganforge-samples"  # marks a samples folder as ganforge's
 _NPZ_COMMENT = b"ganforge samples"  # the zip comment of a .npz that ganforge sample wrote
 _FIXED_FILES = ("overview.png", "labels.csv", "samples.npy")  # besides sample_NNNNN.png
+_SAMPLE_SUFFIXES = (".png", ".wav", ".mid")  # one file per sample: images, or sound (a GAN with write_media)
 
 
 def check_samples_output(out: str, *, overwrite: bool = False, inputs: Sequence[Any] = ()) -> Path | None:
@@ -67,9 +68,11 @@ def _own_folder(path: Path) -> dict[str, Any] | None:
 def _folder_files(manifest: dict[str, Any]) -> set[str]:
     """The files a samples folder's manifest says ganforge wrote (only names it makes; nothing else)."""
     n, width = manifest.get("n"), manifest.get("width")
+    suffix = manifest.get("suffix", ".png")
+    suffix = suffix if suffix in _SAMPLE_SUFFIXES else ".png"
     names = {name for name in manifest.get("files") or () if name in _FIXED_FILES}
     if isinstance(n, int) and isinstance(width, int) and 0 < width <= 12:
-        names.update(f"sample_{i:0{width}d}.png" for i in range(n))
+        names.update(f"sample_{i:0{width}d}{suffix}" for i in range(n))
     return names
 
 
@@ -164,22 +167,30 @@ def write_samples(gan: Any, n: int, out: str, *, labels: list[int] | None = None
         atomic_write(path, lambda f: _write_npz(f, chunks, n, first, label_of, chunk))
         return str(path)
     path.mkdir(parents=True, exist_ok=True)
-    images = first.ndim == 4
-    fixed = ["overview.png", "labels.csv"] if images and label_of is not None else \
-        ["overview.png"] if images or first.shape[1] <= 2 else []
-    manifest = {"format": FORMAT, "n": n if images else 0, "width": _width(n), "files": fixed + ([] if images else
-                                                                                                   ["samples.npy"])}
+    media = getattr(gan, "write_media", None)  # sound: one .wav / .mid file per sample and a picture of them
+    files = first.ndim == 4 or media is not None
+    suffix = gan.media_suffix if media is not None else ".png"
+    fixed = ["overview.png", "labels.csv"] if files and label_of is not None else \
+        ["overview.png"] if files or first.shape[1] <= 2 else []
+    manifest = {"format": FORMAT, "n": n if files else 0, "width": _width(n), "suffix": suffix,
+                "files": fixed + ([] if files else ["samples.npy"])}
     previous = _own_folder(path)
     if previous is not None:  # the samples of the previous write that this one does not replace
         for name in sorted(_folder_files(previous) - _folder_files(manifest)):
             (path / name).unlink(missing_ok=True)
     write_json(path / MANIFEST, {**manifest, "complete": False})  # marks the folder as ganforge's from the start
-    if images:
-        save_picture(path / "overview.png", first[:64])
-        if label_of is None:
-            _write_pngs(path, chunks, n, None, None)
+    if files:
+        if media is not None:
+            from ganforge.audio.pictures import spread
+
+            save_image(path / "overview.png", gan.picture_of(first[spread(len(first), 16)]))
         else:
-            atomic_write(path / "labels.csv", lambda f: _write_pngs(path, chunks, n, label_of, f), mode="w")
+            save_picture(path / "overview.png", first[:64])
+        write = _write_pngs if media is None else (lambda *a: _write_files(*a, write=media, suffix=suffix))
+        if label_of is None:
+            write(path, chunks, n, None, None)
+        else:
+            atomic_write(path / "labels.csv", lambda f: write(path, chunks, n, label_of, f), mode="w")
     else:
         atomic_write(path / "samples.npy", lambda f: _write_npy(f, chunks, (n, *first.shape[1:])))
         if first.shape[1] <= 2:
@@ -227,15 +238,25 @@ def _write_pngs(folder: Path, chunks: Chunks, n: int, label_of: Labeller | None,
     """One PNG per image; with labels, a ``file,label`` row each in ``table`` (labels.csv)."""
     from PIL import Image
 
+    def write(name: Path, x: torch.Tensor) -> None:
+        img = to_uint8(x)[0]
+        pil = Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img)
+        atomic_write(name, lambda f: pil.save(f, format="PNG"))
+
+    _write_files(folder, chunks, n, label_of, table, write=write, suffix=".png")
+
+
+def _write_files(folder: Path, chunks: Chunks, n: int, label_of: Labeller | None, table: IO[str] | None, *,
+                 write: Callable[[Path, torch.Tensor], Any], suffix: str) -> None:
+    """One file per sample, ``write(path, sample[None])``; with labels, a ``file,label`` row each in ``table``."""
     width = _width(n)
     writer = csv.writer(table, lineterminator="\n") if table is not None else None
     if writer is not None:
         writer.writerow(["file", "label"])
     for start, x in chunks:
         y = label_of(start, start + len(x)).tolist() if label_of is not None else None
-        for k, img in enumerate(to_uint8(x)):
-            name = f"sample_{start + k:0{width}d}.png"
-            pil = Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img)
-            atomic_write(folder / name, lambda f, p=pil: p.save(f, format="PNG"))
+        for k in range(len(x)):
+            name = f"sample_{start + k:0{width}d}{suffix}"
+            write(folder / name, x[k:k + 1])
             if writer is not None:
                 writer.writerow([name, y[k]])

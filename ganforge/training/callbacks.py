@@ -10,7 +10,8 @@ from typing import Any, Callable, Protocol
 
 import torch
 
-from ganforge.io import save_picture
+from ganforge.io import save_image, save_picture
+from ganforge.plots import with_caption
 
 
 class TrainerView(Protocol):
@@ -109,8 +110,12 @@ class SampleGrid(Callback):
     def save(self, trainer: TrainerView, step: int) -> Path:
         with torch.random.fork_rng(devices=[]):
             preview = trainer.gan.preview(self.n, self.seed, trainer.data)
-        return save_picture(trainer.run_dir / "samples" / f"step_{step:07d}.png", preview.samples,
-                            preview.background, caption=f"step {step}")
+        path = trainer.run_dir / "samples" / f"step_{step:07d}.png"
+        if preview.media is not None:
+            preview.media(path.with_suffix(""))  # sound: a short WAV or MIDI file beside the picture
+        if preview.picture is not None:
+            return save_image(path, with_caption(preview.picture, f"step {step}"))
+        return save_picture(path, preview.samples, preview.background, caption=f"step {step}")
 
 
 class Evaluate(Callback):
