@@ -47,6 +47,8 @@ def _fit(args: argparse.Namespace) -> int:
         options["precision"] = args.precision
     options["min_category_count"] = args.min_category_count
     options["identifiers"] = "drop" if args.drop_ids else "generate"
+    if args.epsilon is not None:
+        options.update(epsilon=args.epsilon, delta=args.delta)
     model = TabularGAN(**options)
     df = read_table(args.data, **read_arguments(args))
     try:
@@ -193,6 +195,10 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--min-category-count", type=int, default=5, metavar="K",
                    help="categories seen fewer than K times are pooled into 'other' and never stored in the model "
                         "nor sampled (default 5; 1 keeps every category)")
+    p.add_argument("--epsilon", type=float, default=None,
+                   help="train with differential privacy within this epsilon (DP preprocessing and DP-SGD; "
+                        "default: no formal guarantee)")
+    p.add_argument("--delta", type=float, default=None, help="DP delta with --epsilon (default 1 / n^1.1)")
     add_read_arguments(p)
     p.set_defaults(func=_fit)
 
