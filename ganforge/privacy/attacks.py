@@ -167,8 +167,10 @@ def linkability(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFr
                 seed: int = 0) -> dict:
     """Link a target's two halves (``columns_a``, ``columns_b``) through the synthetic table: success when
     the ``k`` synthetic rows nearest on each half share one. Rates on train and control targets, risk."""
-    a = _check_columns(train, columns_a, "linkability")
-    b = _check_columns(train, columns_b, "linkability")
+    a = [c for c in _check_columns(train, columns_a, "linkability") if kinds[c] != "identifier"]
+    b = [c for c in _check_columns(train, columns_b, "linkability") if kinds[c] != "identifier"]
+    if not a or not b:
+        raise DataError("linkability needs two non-empty sets of (non-identifier) columns")
     rng = np.random.default_rng(seed)
     mem, non = _balanced(train, holdout, max_rows, rng)
     tables = {"train": train, "mem": mem, "non": non, "syn": synthetic}

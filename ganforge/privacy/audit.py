@@ -75,7 +75,7 @@ def audit(fit_sample: Callable[[pd.DataFrame], pd.DataFrame], train: pd.DataFram
           m: int = 200, guesses: int | None = None, delta: float = 0.0, seed: int = 0) -> dict:
     """Insert canaries, train with ``fit_sample(table) -> synthetic table``, and measure (module docs).
 
-    Returns TPR and FPR of the "in" guesses, the right guesses, the epsilon lower bound, and the
+    Returns TPR and FPR of calling "in" the canaries scored above the median, the right guesses, the epsilon lower bound, and the
     synthetic table (key ``synthetic``), so one training run serves the other measurements too.
     """
     rng = np.random.default_rng([seed, 29])
@@ -91,9 +91,10 @@ def audit(fit_sample: Callable[[pd.DataFrame], pd.DataFrame], train: pd.DataFram
     top, bottom = order[:k], order[-k:]
     correct = int(inside[top].sum() + (~inside[bottom]).sum())
     n_in, n_out = int(inside.sum()), int((~inside).sum())
+    above = score > np.median(score)  # TPR and FPR at the median score
     return {
         "canaries": m, "inserted": n_in, "guesses": 2 * k, "correct": correct,
-        "tpr": float(inside[top].sum() / max(n_in, 1)), "fpr": float((~inside[top]).sum() / max(n_out, 1)),
+        "tpr": float((above & inside).sum() / max(n_in, 1)), "fpr": float((above & ~inside).sum() / max(n_out, 1)),
         "epsilon_lower_bound": epsilon_lower_bound(2 * k, correct, m, delta),
         "confidence": 0.95, "synthetic": synthetic,
     }

@@ -9,10 +9,12 @@ summaries, so the preprocessing costs exactly the budget spent on them, and that
 ledger. Per column, with ``eps`` its share (the preprocessing share split evenly over the columns)
 and ``delta`` its share of the preprocessing delta:
 
-* **kind** from the dtype (the schema is public), never from the values; identifiers are those the
-  user names, or text columns whose noisy distinct or e-mail / UUID / phone counts (Laplace, a fifth
-  of ``eps``; a row moves each count by at most 1, five counts) say so. An identifier's format is the
-  noisy arg-max; its fresh values follow a public template of that format, never the data.
+* **kind** from the dtype (the schema is public), never from the values; identifiers are the columns
+  the user names (no detection from the values: on a small table noisy counts would call any column an
+  identifier). An identifier's format (e-mail, UUID, phone, integer, code) is the noisy arg-max of
+  Laplace counts (a row moves each of the five counts by at most 1); its fresh values follow a public
+  template of that format, never the data. An undeclared identifier is modelled as a category column,
+  whose values (each held by one row) the stability histogram never releases.
 * **discrete**: categories (missing counted as one) by a stability histogram: Laplace(1 / eps') on
   each seen category's count, released when above ``1 + log(1 / delta) / eps'`` -- (eps', delta)-DP
   (a category held by one row passes with probability at most delta). Unreleased ones are pooled.
@@ -283,16 +285,6 @@ def private_summary(df: pd.DataFrame, kinds: Mapping[str, str], epsilon: float, 
                                    "how": f"noisy arg-max of format counts -> {fmt}"})
             summary.surrogate[col] = pd.Series(_PUBLIC_SAMPLES[fmt](rows))
             continue
-        if kinds[col] == "discrete" and public is None and not pd.api.types.is_bool_dtype(s.dtype):
-            fmt, share = _identifier_check(s, eps_col * 0.2, rng)
-            spent = eps_col * 0.2
-            summary.ledger.append({"step": f"{col}: identifier check", "epsilon": spent, "delta": 0.0,
-                                   "how": f"Laplace counts of distinct values and formats (noisy share {share:.2f})"})
-            if fmt is not None:
-                kinds[col] = "identifier"
-                summary.identifiers[col] = _public_identifier(fmt, f"noisy share {share:.0%} distinct or {fmt}")
-                summary.surrogate[col] = pd.Series(_PUBLIC_SAMPLES[fmt](rows))
-                continue
         eps_left = eps_col - spent
         if kinds[col] == "discrete":
             values, weights, info, how, d = _discrete(s, eps_left, delta_col, rng, public, n)
