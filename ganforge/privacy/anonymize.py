@@ -154,17 +154,8 @@ def anonymize(df: pd.DataFrame, out: str | Path, *, epsilon: float | None = None
     figures: dict[str, Any] = {"audit": result}
     ids = [c for c, k in model.columns_.items() if k == "identifier"]
     attack_kinds = {c: ("identifier" if c in ids else k) for c, k in kinds.items()}
-    figures["distance"] = attacks.distance_attack(train, holdout, synthetic, attack_kinds, seed=seed)
-    figures["density"] = attacks.density_attack(train, holdout, synthetic, attack_kinds, seed=seed)
-    if quasi_identifiers:
-        if sensitive:
-            figures["attribute_inference"] = attacks.attribute_inference(
-                train, holdout, synthetic, attack_kinds, quasi_identifiers, sensitive, seed=seed)
-        figures["singling_out"] = attacks.singling_out(train, holdout, synthetic, quasi_identifiers, seed=seed)
-        if len(quasi_identifiers) >= 2:
-            half = len(quasi_identifiers) // 2
-            figures["linkability"] = attacks.linkability(train, holdout, synthetic, attack_kinds,
-                                                         quasi_identifiers[:half], quasi_identifiers[half:], seed=seed)
+    figures.update(attacks.run_attacks(train, holdout, synthetic, attack_kinds, quasi_identifiers, sensitive,
+                                       seed=seed))
     if ids:
         figures["identifier_copies"] = identifier_copies({"real": df, "synthetic": synthetic}, ids)
     report = tabular_report(train.drop(columns=ids), synthetic.drop(columns=ids), holdout.drop(columns=ids),

@@ -181,3 +181,21 @@ def linkability(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFr
         ib = _nearest(xb["syn"], xb[key], k)[1]
         rates[name] = float(np.mean([len(np.intersect1d(p, q)) > 0 for p, q in zip(ia, ib)]))
     return {"train": rates["train"], "control": rates["control"], "risk": risk(rates["train"], rates["control"])}
+
+
+def run_attacks(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str, str],
+                quasi_identifiers: Sequence[str] = (), sensitive: Sequence[str] = (), seed: int = 0) -> dict:
+    """Every attack that applies: membership by distance and by density ratio always; with quasi-identifiers
+    singling out and (two or more) linkability of their halves; with sensitive columns too, attribute inference."""
+    out: dict = {"distance": distance_attack(train, holdout, synthetic, kinds, seed=seed)}
+    if len(holdout) >= 4:
+        out["density"] = density_attack(train, holdout, synthetic, kinds, seed=seed)
+    qi = [c for c in quasi_identifiers if kinds.get(c) != "identifier"]
+    if qi:
+        if sensitive:
+            out["attribute_inference"] = attribute_inference(train, holdout, synthetic, kinds, qi, sensitive, seed=seed)
+        out["singling_out"] = singling_out(train, holdout, synthetic, qi, seed=seed)
+        if len(qi) >= 2:
+            half = len(qi) // 2
+            out["linkability"] = linkability(train, holdout, synthetic, kinds, qi[:half], qi[half:], seed=seed)
+    return out

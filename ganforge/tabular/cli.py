@@ -259,6 +259,10 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--holdout", default=None, metavar="TEST", help="real rows not used for training (privacy, utility)")
     p.add_argument("--target", default=None, metavar="COL", help="column to predict for the utility figures")
     p.add_argument("--discrete", default=None, metavar="A,B", help="columns to treat as discrete")
+    p.add_argument("--quasi-identifiers", default=None, metavar="A,B",
+                   help="columns an attacker may know (age, zip code, sex ...): singling-out, linkability and, "
+                        "with --sensitive, attribute-inference risks (with --holdout)")
+    p.add_argument("--sensitive", default=None, metavar="A,B", help="columns an attacker wants to learn")
     p.add_argument("--model", default=None, metavar="DIR",
                    help="the model folder that made the synthetic table (named on the page, with its seed)")
     p.add_argument("--out", default=".", metavar="DIR", help="folder for report.json and report.html (default .)")
