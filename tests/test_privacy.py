@@ -188,3 +188,20 @@ def test_attacks_see_a_copied_table():
     kinds = {"age": "integer", "sex": "discrete", "pay": "continuous", "disease": "discrete"}
     assert distance_attack(real, holdout, real.copy(), kinds)["auc"] > 0.95
     assert singling_out(real, holdout, real.copy(), ["age", "pay"])["risk"] > 0.5
+
+
+def test_preprocessing_is_noised_and_public_metadata_is_taken_as_given():
+    from ganforge.privacy.preprocess import POOLED, private_summary, public_kinds
+
+    df = _table(2000).drop(columns="email")
+    df.loc[:4, "disease"] = "rare"  # five rows: never released by the stability histogram
+    kinds = public_kinds(df)
+    assert kinds == {"age": "integer", "sex": "discrete", "pay": "continuous", "disease": "discrete"}
+    s = private_summary(df, kinds, 2.0, 1e-5, metadata={"sex": {"categories": ["F", "M", "X"]},
+                                                         "pay": {"range": [0, 10_000]}})
+    assert "rare" not in s.released["disease"]["categories"] and set(s.released["disease"]["categories"]) == {"a", "b", "c"}
+    assert s.released["sex"]["categories"] == ["F", "M", "X"] and s.released["pay"]["range"] == [0.0, 10_000.0]
+    assert s.epsilon == pytest.approx(2.0) and s.delta <= 1e-5
+    assert (s.prepare(df)["disease"].iloc[:5] == POOLED).all() and POOLED in set(s.surrogate["disease"])
+    lo, hi = s.released["age"]["range"]
+    assert 10 <= lo <= 40 and 50 <= hi <= 120  # the range comes from noisy bins, not the exact min and max

@@ -104,10 +104,11 @@ class PrivateSummary:
     ledger: list[dict[str, Any]] = field(default_factory=list)
     identifiers: dict[str, dict] = field(default_factory=dict)
 
-    def prepare(self, df: pd.DataFrame) -> pd.DataFrame:
+    def prepare(self, df: pd.DataFrame, transformer: Any = None) -> pd.DataFrame:
         """The real table in the released vocabulary: unreleased categories pooled, missing values where
-        none were released imputed, numbers clipped to the released range (so nothing the transformer
-        holds is re-derived from the rows)."""
+        none were released imputed, numbers clipped to the released range, and, where ``transformer``
+        (fitted on the surrogate) holds only exact values of a column, snapped to the nearest of them --
+        so nothing the transformer holds is re-derived from the rows."""
         out = df.copy()
         for col, info in self.released.items():
             s = out[col]
@@ -117,6 +118,12 @@ class PrivateSummary:
             elif "range" in info:
                 lo, hi = info["range"]
                 x = pd.to_numeric(s, errors="coerce").clip(lo, hi)
+                spec = transformer._by_name.get(col) if transformer is not None else None
+                if spec is not None and not spec.has_continuous and spec.point_masses:
+                    # the transformer saw only exact values here: each real value goes to the nearest one
+                    grid = np.asarray(spec.point_masses, dtype=float)
+                    near = grid[np.abs(x.to_numpy()[:, None] - grid[None, :]).argmin(1)]
+                    x = x.where(x.isna(), pd.Series(near, index=x.index))
                 if not info["missing"]:
                     x = x.fillna(info["fill"])
                 out[col] = x.astype(self.surrogate[col].dtype) if not x.isna().any() else x
@@ -154,32 +161,38 @@ def _public_identifier(fmt: str, reason: str) -> dict:
     return spec
 
 
+_MISSING = "\x00missing"  # the missing values' key among a column's category counts
+
+
 def _discrete(s: pd.Series, eps: float, delta: float, rng, public: Mapping | None, n_rows: int):
     missing = s.isna()
     counts = s[~missing].value_counts()
-    if missing.any() or public is None:
-        counts = pd.concat([counts, pd.Series([int(missing.sum())], index=[None])])
+    counts = pd.concat([counts, pd.Series([int(missing.sum())], index=[_MISSING])])
     text = not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype))
     if public and "categories" in public:
-        cats = list(public["categories"])
-        full = pd.Series([counts.get(c, 0) for c in cats] + [int(missing.sum())], index=cats + [None], dtype=float)
-        noisy = (full + _laplace(rng, 1.0 / eps, len(full))).clip(lower=0)
+        keys = list(public["categories"]) + [_MISSING]
+        full = pd.Series([float(counts.get(c, 0)) for c in keys], index=keys)
+        noisy = full + _laplace(rng, 1.0 / eps, len(full))
+        noisy = noisy[noisy > math.log(10) / eps]  # post-processing: drop counts that are mostly noise
+        noisy = pd.concat([noisy.drop(index=[_MISSING], errors="ignore").reindex(public["categories"]).fillna(0.0)
+                           .clip(lower=0.0), noisy.loc[noisy.index == _MISSING]])
         how = f"public categories, Laplace counts (eps {eps:.4g})"
         d = 0.0
     else:
         noisy = _stability_histogram(counts, eps, delta, rng)
         how = f"stability histogram (eps {eps:.4g}, delta {delta:.3g})"
         d = delta
-    has_missing = None in noisy.index and noisy.get(None, 0) > 0
-    released = [c for c in noisy.index if c is not None]
-    total_released = float(noisy.drop(index=[None], errors="ignore").sum() + (noisy.get(None, 0) if has_missing else 0))
-    # pooled: what the released categories do not cover (at least 0.1% of the rows, so that the slot exists)
-    pooled = max(n_rows - total_released, 1e-3 * n_rows) if not (public and "categories" in public) else 0.0
+    has_missing = bool(_MISSING in noisy.index and noisy[_MISSING] > 0)
+    released = [c for c in noisy.index if not (isinstance(c, str) and c == _MISSING)]
+    total_released = float(noisy.sum())
+    # pooled: what the released categories do not cover (at least 0.1% of the rows, so that the slot exists
+    # for values outside the released or public list)
+    pooled = max(n_rows - total_released, 1e-3 * n_rows)
     pool = POOLED if text else (np.nan if has_missing or not released else released[0])
     values, weights = list(released), [float(noisy[c]) for c in released]
     if has_missing:
         values.append(np.nan)
-        weights.append(float(noisy[None]))
+        weights.append(float(noisy[_MISSING]))
     if text and pooled > 0:
         values.append(POOLED)
         weights.append(pooled)
@@ -225,12 +238,15 @@ def _numeric(s: pd.Series, kind: str, eps: float, delta: float, rng, public: Map
         lo, hi = min(cand), max(cand)
     else:
         lo = hi = 0.0
-    if kind == "integer":
+    if kind == "integer" and len(kept):
         lo, hi = math.floor(lo), math.ceil(hi)
     draw_bins = (kept, noisy[kept]) if len(kept) else (np.zeros(0, int), np.zeros(0))
     fill = float(masses.index[np.argmax(masses.to_numpy())]) if len(masses) else (lo + hi) / 2
     info = {"range": [float(lo), float(hi)], "missing": noisy_missing > 0, "fill": fill,
             "point_masses": [float(m) for m in masses.index]}
+
+    if not len(kept) and not len(masses):  # nothing released: a constant column, missing values filled
+        noisy_missing, info["missing"] = 0.0, False
     how = (f"missing count, exact-value stability histogram, binned histogram (eps {eps:.4g}, delta {delta:.3g})"
            + (" within the public range" if public and "range" in public else ""))
 

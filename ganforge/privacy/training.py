@@ -51,8 +51,8 @@ class PrivateFit:
     def surrogate(self) -> pd.DataFrame:
         return self.summary.surrogate
 
-    def prepare(self, df: pd.DataFrame) -> pd.DataFrame:
-        return self.summary.prepare(df)
+    def prepare(self, df: pd.DataFrame, transformer: Any = None) -> pd.DataFrame:
+        return self.summary.prepare(df, transformer)
 
     def rows(self, data: np.ndarray, cond_spans: Sequence[tuple[int, int]], batch_size: int, d_steps: int,
              n_critic: int) -> PoissonRows:

@@ -289,7 +289,7 @@ class TabularGAN:
 
             private = PrivateFit(self, df, discrete_columns, column_kinds)
             transformer.fit(private.surrogate, column_kinds=private.kinds)
-            data = transformer.transform(private.prepare(df))
+            data = transformer.transform(private.prepare(df, transformer))
         else:
             transformer.fit(df, discrete_columns=discrete_columns, column_kinds=column_kinds)
             data = transformer.transform(df)
