@@ -139,7 +139,8 @@ class PrivateSummary:
 
 
 def _identifier_check(s: pd.Series, eps: float, rng) -> tuple[str | None, float]:
-    """(format or None, noisy identifier share) from five Laplace counts (a row moves each by <= 1)."""
+    """(format or None, noisy share) from five Laplace counts -- values, distinct values, e-mails, UUIDs,
+    phone numbers; a row moves each by at most 1, so Laplace(5 / eps) is eps-DP."""
     text = s.dropna().astype(str)
     phone = text.str.fullmatch(ids._PHONE) & (text.str.count(r"\d") >= 7)
     counts = np.array([len(text), text.nunique(), text.str.fullmatch(ids._EMAIL).sum(),
@@ -291,7 +292,6 @@ def private_summary(df: pd.DataFrame, kinds: Mapping[str, str], epsilon: float, 
     for col in cols:
         s = df[col]
         public = metadata.get(col)
-        spent = 0.0
         if col in id_columns or kinds[col] == "identifier":
             fmt, share = _identifier_check(s, eps_col, rng)
             fmt = fmt or ("integer" if pd.api.types.is_integer_dtype(s.dtype) else "code")
@@ -301,7 +301,7 @@ def private_summary(df: pd.DataFrame, kinds: Mapping[str, str], epsilon: float, 
                                    "how": f"noisy arg-max of format counts -> {fmt}"})
             summary.surrogate[col] = pd.Series(_PUBLIC_SAMPLES[fmt](rows))
             continue
-        eps_left = eps_col - spent
+        eps_left = eps_col
         if kinds[col] == "discrete":
             values, weights, info, how, d = _discrete(s, eps_left, delta_col, rng, public, n)
             w = np.asarray(weights, dtype=float)
@@ -321,12 +321,4 @@ def private_summary(df: pd.DataFrame, kinds: Mapping[str, str], epsilon: float, 
         summary.released[col] = info
         summary.ledger.append({"step": f"{col}: {kinds[col]} summary", "epsilon": eps_left, "delta": d, "how": how})
     return summary
-
-
-def identifier_columns(df: pd.DataFrame, given: Sequence[str]) -> list[str]:
-    missing = [c for c in given if c not in df.columns]
-    if missing:
-        raise DataError(f"unknown identifier column(s) {', '.join(map(repr, missing))}; the table's columns are: "
-                        f"{', '.join(map(str, df.columns[:20]))}")
-    return list(given)
 
