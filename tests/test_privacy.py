@@ -205,3 +205,27 @@ def test_preprocessing_is_noised_and_public_metadata_is_taken_as_given():
     assert (s.prepare(df)["disease"].iloc[:5] == POOLED).all() and POOLED in set(s.surrogate["disease"])
     lo, hi = s.released["age"]["range"]
     assert 10 <= lo <= 40 and 50 <= hi <= 120  # the range comes from noisy bins, not the exact min and max
+
+
+def test_ghost_clipping_equals_per_row_gradients():
+    from ganforge.nets.tabular import TabularDiscriminator
+    from ganforge.privacy.dpsgd import linear_clipped_sum, only_linear
+
+    torch.manual_seed(0)
+    d = TabularDiscriminator(6, hidden=(8, 5))
+    x = torch.randn(7, 6) * 3
+
+    def row_loss(logits):
+        return torch.nn.functional.softplus(-logits).mean()
+
+    per_row = {k: [] for k, _ in d.named_parameters()}
+    for row in x:
+        grads = torch.autograd.grad(row_loss(d(row[None])), list(d.parameters()))
+        for (k, _), g in zip(d.named_parameters(), grads):
+            per_row[k].append(g)
+    expected, norms = clipped_sum({k: torch.stack(v) for k, v in per_row.items()}, 0.1)
+    got, got_norms = linear_clipped_sum(d, x, row_loss, 0.1)
+    assert only_linear(d) and (norms > 0.1).any()
+    assert torch.allclose(got_norms.double(), norms, rtol=1e-4)
+    for k in expected:
+        assert torch.allclose(got[k], expected[k], atol=1e-6), k

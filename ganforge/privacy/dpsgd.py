@@ -97,6 +97,54 @@ def clipped_sum(per_row: dict[str, Tensor], clip: float) -> tuple[dict[str, Tens
     return {k: torch.einsum("b,b...->...", factor, g) for k, g in per_row.items()}, norms
 
 
+def only_linear(module: nn.Module) -> bool:
+    """Whether every parameter of ``module`` is the weight or bias of an ``nn.Linear`` (so per-row gradient
+    norms follow from activations and output gradients: :func:`linear_clipped_sum`)."""
+    linear = {id(p) for m in module.modules() if isinstance(m, nn.Linear) for p in m.parameters(recurse=False)}
+    return all(id(p) in linear for p in module.parameters())
+
+
+def linear_clipped_sum(module: nn.Module, x: Tensor, row_loss, clip: float) -> tuple[dict[str, Tensor], Tensor]:
+    """:func:`clipped_sum` of the per-row gradients of the loss (``row_loss``: a mean over rows) without
+    forming them, for a
+    network of ``nn.Linear`` layers and row-wise functions (Goodfellow 2015; "ghost clipping"): a Linear
+    layer's per-row weight gradient is the outer product of its output gradient ``d_i`` and input ``a_i``,
+    of squared norm ``|d_i|^2 |a_i|^2`` (bias: ``|d_i|^2``); the clipped sum is ``(f * d)^T a``. Rows must
+    not interact (no batch norm): then the gradient of the summed loss at a row's output is that row's own."""
+    inputs: dict[str, Tensor] = {}
+    outputs: dict[str, Tensor] = {}
+    names = {m: n for n, m in module.named_modules() if isinstance(m, nn.Linear)}
+
+    def hook(m: nn.Module, args: tuple, out: Tensor) -> None:
+        inputs[names[m]], outputs[names[m]] = args[0], out
+
+    handles = [m.register_forward_hook(hook) for m in names]
+    try:
+        # row_loss is a mean over rows, so len(x) times it is the sum of the rows' own losses
+        total_loss = row_loss(module(x)) * len(x) if len(x) else None
+    finally:
+        for h in handles:
+            h.remove()
+    if total_loss is None:
+        return {k: torch.zeros_like(p) for k, p in module.named_parameters()}, torch.zeros(0)
+    keys = list(outputs)
+    grads = torch.autograd.grad(total_loss, [outputs[k] for k in keys])
+    d = {k: g.float() for k, g in zip(keys, grads)}
+    a = {k: inputs[k].detach().float() for k in keys}
+    sq = sum(d[k].pow(2).sum(1) * (a[k].pow(2).sum(1) + (module.get_submodule(k).bias is not None))
+             for k in keys)
+    norms = sq.sqrt()
+    factor = (clip / (norms + 1e-12)).clamp(max=1.0)
+    total = {}
+    for k in keys:
+        fd = d[k] * factor[:, None]
+        prefix = f"{k}." if k else ""
+        total[prefix + "weight"] = fd.t() @ a[k]
+        if module.get_submodule(k).bias is not None:
+            total[prefix + "bias"] = fd.sum(0)
+    return total, norms
+
+
 class PrivateTabularGAN(ConditionalTabularGAN):
     """:class:`ConditionalTabularGAN` whose D step is DP-SGD (module docs).
 
@@ -128,9 +176,16 @@ class PrivateTabularGAN(ConditionalTabularGAN):
 
     def private_gradient(self, real_in: Tensor) -> tuple[dict[str, Tensor], Tensor]:
         """(sum of clipped per-row gradients of the real-row loss plus noise, the rows' gradient norms)."""
+        critic = unwrap(self.discriminator)
+        total, norms = (linear_clipped_sum(critic, real_in, self._real_term, self.clip) if only_linear(critic)
+                        else self._vmap_clipped_sum(critic, real_in))
+        for k, g in total.items():
+            total[k] = g.float() + torch.randn_like(g, dtype=torch.float32) * (self.sigma * self.clip)
+        return total, norms
+
+    def _vmap_clipped_sum(self, critic: nn.Module, real_in: Tensor) -> tuple[dict[str, Tensor], Tensor]:
         from torch.func import functional_call, grad, vmap
 
-        critic = unwrap(self.discriminator)
         params = {k: p.detach() for k, p in critic.named_parameters()}
 
         def row_loss(p: dict[str, Tensor], x: Tensor) -> Tensor:
@@ -140,10 +195,7 @@ class PrivateTabularGAN(ConditionalTabularGAN):
             per_row = vmap(grad(row_loss), in_dims=(None, 0), randomness="different")(params, real_in)
         else:
             per_row = {k: torch.zeros((0, *p.shape), device=p.device) for k, p in params.items()}
-        total, norms = clipped_sum(per_row, self.clip)
-        for k, g in total.items():
-            total[k] = g.float() + torch.randn_like(g, dtype=torch.float32) * (self.sigma * self.clip)
-        return total, norms
+        return clipped_sum(per_row, self.clip)
 
     def discriminator_step(self, batch: dict[str, Tensor], step: int) -> dict[str, Tensor]:
         raw, fake, cond, *_ = self.critic_fakes(batch)
