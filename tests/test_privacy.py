@@ -146,12 +146,15 @@ def test_anonymize_end_to_end_with_an_email_column(tmp_path):
     data = tmp_path / "people.csv"
     _table(200).to_csv(data, index=False)
     out = tmp_path / "release"
+    meta = tmp_path / "public.json"
+    meta.write_text(json.dumps({"sex": {"categories": ["F", "M"]}}))
     code = main(["anonymize", str(data), "--out", str(out), "--epsilon", "3", "--id-columns", "email",
+                 "--public-metadata", str(meta),
                  "--quasi-identifiers", "age,sex", "--sensitive", "disease", "--epochs", "1", "--canaries", "40",
                  "-q"])
     assert code == 0
     assert {p.name for p in out.iterdir()} == {"synthetic.csv", "model_card.json", "MODEL_CARD.md", "report.json",
-                                               "VERDICT.txt"}
+                                               "report.html", "VERDICT.txt"}
     card = json.loads((out / "model_card.json").read_text())
     assert card["epsilon"] == 3 and card["spent_epsilon"] <= 3 and card["guarantee"] == "differential privacy"
     syn = pd.read_csv(out / "synthetic.csv")
@@ -161,6 +164,7 @@ def test_anonymize_end_to_end_with_an_email_column(tmp_path):
     assert figures["identifier_copies"]["email"] == 0.0
     assert {"audit", "distance", "density", "attribute_inference", "singling_out", "linkability"} <= set(figures)
     assert (out / "VERDICT.txt").read_text().startswith("Verdict:")
+    assert card["privacy_ledger"][2]["how"].startswith("public categories")  # email, age, then sex
     # not ganforge's output: refused, never overwritten
     other = tmp_path / "other"
     other.mkdir()

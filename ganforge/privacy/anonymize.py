@@ -9,7 +9,8 @@ the attacks (:mod:`.attacks`); and the release folder is written whole or not at
 * ``synthetic.csv`` -- the synthetic table (as many rows as the training part);
 * ``model_card.json`` and ``MODEL_CARD.md`` -- columns and their treatment, the guarantee (epsilon /
   delta and its ledger, or "no formal guarantee"), training time, ganforge's version;
-* ``report.json`` -- every figure; ``VERDICT.txt`` -- what they mean, in plain words.
+* ``report.json`` -- every figure; ``report.html`` -- the tabular report's page (fidelity, utility,
+  distances); ``VERDICT.txt`` -- what the figures mean, in plain words.
 """
 
 from __future__ import annotations
@@ -182,6 +183,8 @@ def anonymize(df: pd.DataFrame, out: str | Path, *, epsilon: float | None = None
         from ganforge.tabular.io import write_table
 
         write_table(synthetic, folder / "synthetic.csv")
+        write_text(folder / "report.json", json.dumps(_plain(figures), indent=1) + "\n")
+        report.save(folder)  # report.html, the tabular report's page (its report.json is replaced next)
         write_text(folder / "report.json", json.dumps(_plain(figures), indent=1) + "\n")
         write_text(folder / "VERDICT.txt", "\n".join(card["verdict"]) + "\n")
         write_text(folder / "MODEL_CARD.md", _card_markdown(card))

@@ -31,6 +31,8 @@ def _anonymize(args: argparse.Namespace) -> int:
         options["epochs"] = args.epochs
     if args.time_budget is not None:
         options["time_budget"] = parse_duration(args.time_budget)
+    if args.public_metadata:
+        options["public_metadata"] = read_public_metadata(args.public_metadata)
     card = anonymize(df, out, epsilon=args.epsilon, delta=args.delta, id_columns=_columns(args.id_columns) or (),
                      quasi_identifiers=_columns(args.quasi_identifiers) or (),
                      sensitive=_columns(args.sensitive) or (), target=args.target,
@@ -39,6 +41,23 @@ def _anonymize(args: argparse.Namespace) -> int:
     print("\n".join(card["verdict"]))
     console.info(f"release folder: {out}")
     return 0
+
+
+def read_public_metadata(path: str) -> dict:
+    """``{column: {"categories": [...]} | {"range": [lo, hi]}}`` from a JSON file (ConfigError if it is not)."""
+    import json
+
+    from ganforge.errors import ConfigError
+
+    try:
+        meta = json.loads(open(path, encoding="utf-8").read())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"--public-metadata {path}: cannot read it as JSON ({exc})") from None
+    ok = isinstance(meta, dict) and all(isinstance(v, dict) and set(v) <= {"categories", "range"} for v in meta.values())
+    if not ok:
+        raise ConfigError(f"--public-metadata {path}: expected {{column: {{\"categories\": [...]}} or "
+                          "{\"range\": [lo, hi]}}}")
+    return meta
 
 
 def add_commands(subparsers: Any) -> None:
@@ -65,6 +84,9 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--holdout-fraction", type=float, default=0.2,
                    help="share of rows kept out of training for the attacks (default 0.2)")
     p.add_argument("--canaries", type=int, default=100, help="canary records of the audit (default 100)")
+    p.add_argument("--public-metadata", default=None, metavar="JSON",
+                   help="with --epsilon: categories / ranges known publicly, {column: {\"categories\": [...]} or "
+                        "{\"range\": [lo, hi]}}, taken as given instead of learnt with part of the budget")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--time-budget", default=None, metavar="DURATION")
     p.add_argument("--seed", type=int, default=0)

@@ -49,6 +49,10 @@ def _fit(args: argparse.Namespace) -> int:
     options["identifiers"] = "drop" if args.drop_ids else "generate"
     if args.epsilon is not None:
         options.update(epsilon=args.epsilon, delta=args.delta)
+        if args.public_metadata:
+            from ganforge.privacy.cli import read_public_metadata
+
+            options["public_metadata"] = read_public_metadata(args.public_metadata)
     model = TabularGAN(**options)
     df = read_table(args.data, **read_arguments(args))
     try:
@@ -199,6 +203,9 @@ def add_commands(subparsers: Any) -> None:
                    help="train with differential privacy within this epsilon (DP preprocessing and DP-SGD; "
                         "default: no formal guarantee)")
     p.add_argument("--delta", type=float, default=None, help="DP delta with --epsilon (default 1 / n^1.1)")
+    p.add_argument("--public-metadata", default=None, metavar="JSON",
+                   help="with --epsilon: categories / ranges known publicly (JSON {column: {\"categories\": [...]} "
+                        "or {\"range\": [lo, hi]}}), taken as given instead of learnt with part of the budget")
     add_read_arguments(p)
     p.set_defaults(func=_fit)
 
