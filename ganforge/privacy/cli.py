@@ -32,6 +32,8 @@ def _anonymize(args: argparse.Namespace) -> int:
     if args.time_budget is not None:
         options["time_budget"] = parse_duration(args.time_budget)
     if args.public_metadata:
+        from ganforge.privacy.params import read_public_metadata
+
         options["public_metadata"] = read_public_metadata(args.public_metadata)
     card = anonymize(df, out, epsilon=args.epsilon, delta=args.delta, id_columns=_columns(args.id_columns) or (),
                      quasi_identifiers=_columns(args.quasi_identifiers) or (),
@@ -41,23 +43,6 @@ def _anonymize(args: argparse.Namespace) -> int:
     print("\n".join(card["verdict"]))
     console.info(f"release folder: {out}")
     return 0
-
-
-def read_public_metadata(path: str) -> dict:
-    """``{column: {"categories": [...]} | {"range": [lo, hi]}}`` from a JSON file (ConfigError if it is not)."""
-    import json
-
-    from ganforge.errors import ConfigError
-
-    try:
-        meta = json.loads(open(path, encoding="utf-8").read())
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"--public-metadata {path}: cannot read it as JSON ({exc})") from None
-    ok = isinstance(meta, dict) and all(isinstance(v, dict) and set(v) <= {"categories", "range"} for v in meta.values())
-    if not ok:
-        raise ConfigError(f"--public-metadata {path}: expected {{column: {{\"categories\": [...]}} or "
-                          "{\"range\": [lo, hi]}}}")
-    return meta
 
 
 def add_commands(subparsers: Any) -> None:

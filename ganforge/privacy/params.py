@@ -7,7 +7,7 @@ from typing import Any
 
 from ganforge.errors import ConfigError
 
-__all__ = ["check_private_params", "resolved_objective"]
+__all__ = ["check_private_params", "read_public_metadata", "resolved_objective"]
 
 
 def resolved_objective(model: Any) -> tuple[str, str | None]:
@@ -46,3 +46,18 @@ def check_private_params(model: Any) -> None:
     if loss == "wasserstein":
         raise ConfigError("epsilon cannot be combined with loss='wasserstein': without a gradient penalty the "
                           "critic is unconstrained; use loss='nonsaturating' (the default with epsilon) or 'hinge'")
+
+
+def read_public_metadata(path: str) -> dict:
+    """``{column: {"categories": [...]} | {"range": [lo, hi]}}`` from a JSON file (ConfigError if it is not)."""
+    import json
+
+    try:
+        meta = json.loads(open(path, encoding="utf-8").read())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"--public-metadata {path}: cannot read it as JSON ({exc})") from None
+    ok = isinstance(meta, dict) and all(isinstance(v, dict) and set(v) <= {"categories", "range"} for v in meta.values())
+    if not ok:
+        raise ConfigError(f"--public-metadata {path}: expected {{column: {{\"categories\": [...]}} or "
+                          "{\"range\": [lo, hi]}}}")
+    return meta

@@ -50,7 +50,7 @@ def _fit(args: argparse.Namespace) -> int:
     if args.epsilon is not None:
         options.update(epsilon=args.epsilon, delta=args.delta)
         if args.public_metadata:
-            from ganforge.privacy.cli import read_public_metadata
+            from ganforge.privacy.params import read_public_metadata
 
             options["public_metadata"] = read_public_metadata(args.public_metadata)
     model = TabularGAN(**options)
