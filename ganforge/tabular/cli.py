@@ -47,6 +47,12 @@ def _fit(args: argparse.Namespace) -> int:
         options["precision"] = args.precision
     options["min_category_count"] = args.min_category_count
     options["identifiers"] = "drop" if args.drop_ids else "generate"
+    if args.epsilon is not None:
+        options.update(epsilon=args.epsilon, delta=args.delta)
+        if args.public_metadata:
+            from ganforge.privacy.params import read_public_metadata
+
+            options["public_metadata"] = read_public_metadata(args.public_metadata)
     model = TabularGAN(**options)
     df = read_table(args.data, **read_arguments(args))
     try:
@@ -193,6 +199,13 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--min-category-count", type=int, default=5, metavar="K",
                    help="categories seen fewer than K times are pooled into 'other' and never stored in the model "
                         "nor sampled (default 5; 1 keeps every category)")
+    p.add_argument("--epsilon", type=float, default=None,
+                   help="train with differential privacy within this epsilon (DP preprocessing and DP-SGD; "
+                        "default: no formal guarantee)")
+    p.add_argument("--delta", type=float, default=None, help="DP delta with --epsilon (default 1 / n^1.1)")
+    p.add_argument("--public-metadata", default=None, metavar="JSON",
+                   help="with --epsilon: categories / ranges known publicly (JSON {column: {\"categories\": [...]} "
+                        "or {\"range\": [lo, hi]}}), taken as given instead of learnt with part of the budget")
     add_read_arguments(p)
     p.set_defaults(func=_fit)
 
@@ -253,6 +266,10 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--holdout", default=None, metavar="TEST", help="real rows not used for training (privacy, utility)")
     p.add_argument("--target", default=None, metavar="COL", help="column to predict for the utility figures")
     p.add_argument("--discrete", default=None, metavar="A,B", help="columns to treat as discrete")
+    p.add_argument("--quasi-identifiers", default=None, metavar="A,B",
+                   help="columns an attacker may know (age, zip code, sex ...): singling-out, linkability and, "
+                        "with --sensitive, attribute-inference risks (with --holdout)")
+    p.add_argument("--sensitive", default=None, metavar="A,B", help="columns an attacker wants to learn")
     p.add_argument("--model", default=None, metavar="DIR",
                    help="the model folder that made the synthetic table (named on the page, with its seed)")
     p.add_argument("--out", default=".", metavar="DIR", help="folder for report.json and report.html (default .)")

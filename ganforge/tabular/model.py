@@ -78,6 +78,15 @@ class TabularGAN:
             the model nor sampled (``"<other>"`` in text columns, missing in others); 1 keeps all.
         identifiers: ``"generate"`` fresh values of the same format for identifier columns (ids,
             e-mails, phone numbers, UUIDs; see :mod:`~ganforge.data.tabular.identifiers`) or ``"drop"`` them.
+        epsilon, delta: train with differential privacy (:mod:`ganforge.privacy`): DP preprocessing and
+            DP-SGD on the discriminator within (epsilon, delta); ``delta=None`` is ``1 / n^1.1``. ``None``:
+            no formal guarantee. With epsilon, ``loss``/``penalty`` ``"auto"`` are non-saturating and none
+            (a gradient penalty, R1, batch norm in D and ``pack > 1`` are refused), and ``epochs=None`` is 30.
+        max_grad_norm, noise_multiplier: DP-SGD's per-row clip norm and noise (``None``: calibrated so the
+            planned steps spend the budget; a given one stops training when the budget is spent).
+        preprocess_share: share of epsilon and delta for the DP summaries the transformer is fitted on.
+        public_metadata: ``{column: {"categories": [...]} or {"range": [lo, hi]}}`` taken as public
+            instead of being learnt (with DP) from the table.
     """
 
     def __init__(
@@ -91,8 +100,8 @@ class TabularGAN:
         verbose: bool = True,
         *,
         discrete: str = "gumbel",
-        loss: str = "wasserstein",
-        penalty: str = "gradient_penalty",
+        loss: str = "auto",
+        penalty: str | None = "auto",
         penalty_weight: float = 10.0,
         pack: int = 1,
         n_critic: int = 1,
@@ -113,6 +122,12 @@ class TabularGAN:
         n_jobs: int = -1,
         min_category_count: int = 5,
         identifiers: str = "generate",
+        epsilon: float | None = None,
+        delta: float | None = None,
+        max_grad_norm: float = 1.0,
+        noise_multiplier: float | None = None,
+        preprocess_share: float = 0.2,
+        public_metadata: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.epochs = epochs
         self.batch_size = batch_size
@@ -144,6 +159,12 @@ class TabularGAN:
         self.n_jobs = n_jobs
         self.min_category_count = min_category_count
         self.identifiers = identifiers
+        self.epsilon = epsilon
+        self.delta = delta
+        self.max_grad_norm = max_grad_norm
+        self.noise_multiplier = noise_multiplier
+        self.preprocess_share = preprocess_share
+        self.public_metadata = public_metadata
         self._check_params()
         self.transformer_: TabularTransformer | None = None
         self.gan_: ConditionalTabularGAN | None = None
@@ -155,7 +176,8 @@ class TabularGAN:
                "penalty", "penalty_weight", "pack", "n_critic", "latent_dim", "generator_dims",
                "discriminator_dims", "discriminator_dropout", "lr_g", "lr_d", "betas", "ema", "tau",
                "condition_weight", "log_frequency", "max_modes", "max_categories", "fit_rows", "n_jobs",
-               "min_category_count", "identifiers")
+               "min_category_count", "identifiers", "epsilon", "delta", "max_grad_norm", "noise_multiplier",
+               "preprocess_share", "public_metadata")
 
     _TUPLES = ("generator_dims", "discriminator_dims", "betas")
 
@@ -193,6 +215,9 @@ class TabularGAN:
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)):
             raise ConfigError(f"seed must be an integer; got {self.seed!r}")
         parse_duration(self.time_budget)
+        from ganforge.privacy.params import check_private_params
+
+        check_private_params(self)
         self.config()
 
     def config(self, **train: Any) -> Any:
@@ -203,9 +228,12 @@ class TabularGAN:
         tabular = {k: getattr(self, k) for k in ("discrete", "tau", "condition_weight", "log_frequency", "max_modes",
                                                   "max_categories", "fit_rows", "min_category_count", "identifiers")}
         tabular["dropout"] = self.discriminator_dropout
+        from ganforge.privacy.params import resolved_objective
+
+        loss, penalty = resolved_objective(self)
         try:
             return resolve({
-                "gan": {"kind": "tabular", "loss": self.loss, "penalty": self.penalty,
+                "gan": {"kind": "tabular", "loss": loss, "penalty": penalty or "none",
                         "penalty_weight": self.penalty_weight, "pack": int(self.pack), "n_critic": int(self.n_critic)},
                 "model": {"latent_dim": int(self.latent_dim)},
                 "train": {"batch_size": int(self.batch_size), "lr_g": self.lr_g, "lr_d": self.lr_d,
@@ -240,8 +268,16 @@ class TabularGAN:
                                          fit_rows=self.fit_rows, n_jobs=self.n_jobs, seed=int(self.seed),
                                          min_category_count=int(self.min_category_count),
                                          identifiers=self.identifiers)
-        transformer.fit(df, discrete_columns=discrete_columns, column_kinds=column_kinds)
-        data = transformer.transform(df)
+        private = None
+        if self.epsilon is not None:  # DP: the transformer learns DP summaries, never the rows
+            from ganforge.privacy.training import PrivateFit
+
+            private = PrivateFit(self, df, discrete_columns, column_kinds)
+            transformer.fit(private.surrogate, column_kinds=private.kinds)
+            data = transformer.transform(private.prepare(df, transformer))
+        else:
+            transformer.fit(df, discrete_columns=discrete_columns, column_kinds=column_kinds)
+            data = transformer.transform(df)
         prep_seconds = time.perf_counter() - start
         if self.verbose:
             print(transformer.describe(), flush=True)
@@ -253,21 +289,28 @@ class TabularGAN:
         batch_size = self.batch_size if n >= self.batch_size else n // self.pack * self.pack
         steps_per_epoch = max(n // batch_size, 1)
         epochs = self.epochs if self.epochs is not None else (None if budget is not None else DEFAULT_EPOCHS)
+        if private is not None and self.epochs is None:
+            from ganforge.privacy.training import DEFAULT_PRIVATE_EPOCHS as epochs
         steps = epochs * steps_per_epoch if epochs is not None else 10**9
 
         cond_spans = [(s.start, s.width) for s in transformer.condition_spans()]
-        rows = ConditionalRows(data, cond_spans, log_frequency=self.log_frequency)
+        if private is not None:
+            rows = private.rows(data, cond_spans, batch_size, steps * self.n_critic, self.n_critic)
+            freqs = condition_frequencies(transformer.transform(private.surrogate), cond_spans)
+        else:
+            rows = ConditionalRows(data, cond_spans, log_frequency=self.log_frequency)
+            freqs = condition_frequencies(data, cond_spans)
         config = self.config(steps=steps, batch_size=batch_size, log_every=max(steps_per_epoch, 1),
                              sample_every=10**9, checkpoint_every=10**9, progress=False, tensorboard=False,
                              # the budget covers the whole fit, preprocessing included
                              time_budget=None if budget is None else max(budget - (time.perf_counter() - start), 1e-3)
                              ).train
         progress = TableProgress(steps, batch_size, budget if epochs is None else None, start, bool(self.verbose))
-        callbacks = [progress]
+        callbacks = [progress] + ([private.stop] if private is not None else [])
         interrupted = False
         with torch.random.fork_rng(devices=[]):  # the caller's global torch RNG is left as it was
             torch.manual_seed(int(self.seed))
-            gan = self._build(transformer, condition_frequencies(data, cond_spans))
+            gan = self._build(transformer, freqs, private)
             from ganforge.training import Trainer
 
             trainer = Trainer(gan, rows, config, callbacks=callbacks)
@@ -293,22 +336,33 @@ class TabularGAN:
             "precision": str(trainer.dtype).replace("torch.", ""), "precision_reason": trainer.precision_reason,
             "threads": torch.get_num_threads(), **provenance(), "torch": torch.__version__,
         }
+        if private is not None:
+            self.training_["privacy"] = private.report()
         self._sample_calls = 0
         if interrupted:
             raise KeyboardInterrupt(f"interrupted at step {trainer.step}; the model holds what it learned so far")
         return self
 
-    def _build(self, transformer: TabularTransformer, freqs: list[list[float]]) -> ConditionalTabularGAN:
+    def _build(self, transformer: TabularTransformer, freqs: list[list[float]], private: Any = None
+               ) -> ConditionalTabularGAN:
         cond_spans = [(s.start, s.width) for s in transformer.condition_spans()]
         cond_dim = sum(w for _, w in cond_spans)
         dim = transformer.output_dim
         g = TabularGenerator(self.latent_dim, cond_dim, dim, self.generator_dims)
         d = TabularDiscriminator(dim + cond_dim, self.pack, self.discriminator_dims, self.discriminator_dropout)
-        return ConditionalTabularGAN(
+        from ganforge.privacy.params import resolved_objective
+
+        loss, penalty = resolved_objective(self)
+        gan_type, extra = ConditionalTabularGAN, {}
+        if private is not None:
+            from ganforge.privacy.dpsgd import PrivateTabularGAN
+
+            gan_type, extra = PrivateTabularGAN, private.gan_kwargs()
+        return gan_type(
             g, d, [(s.start, s.width, s.activation) for s in transformer.spans], cond_spans, freqs,
             self.latent_dim, discrete=self.discrete, tau=self.tau, condition_weight=self.condition_weight,
-            loss=self.loss, penalty=self.penalty, penalty_weight=self.penalty_weight, n_critic=self.n_critic,
-            pack=self.pack)
+            loss=loss, penalty=penalty, penalty_weight=self.penalty_weight, n_critic=self.n_critic,
+            pack=self.pack, **extra)
 
     # -- sampling --------------------------------------------------------------------------------
     @property
