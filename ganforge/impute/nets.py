@@ -59,8 +59,9 @@ def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
 
 
 class ImageGenerator(nn.Module):
-    """``G(x_tilde, m) -> image`` in [0, 1]: two stride-2 downsamplings, two upsamplings, a skip from the
-    input resolution (sizes divisible by 4)."""
+    """``G(x_tilde, m) -> image``: two stride-2 downsamplings, two upsamplings, a skip from the input
+    resolution (sizes divisible by 4). The output is linear (clipped to [0, 1] by the imputer): a sigmoid
+    saturates at 0 on MNIST's black background within a few steps and G stops learning."""
 
     def __init__(self, channels: int, width: int = 64):
         super().__init__()
@@ -72,7 +73,7 @@ class ImageGenerator(nn.Module):
 
     def forward(self, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
         h = self.inp(torch.cat([x, m], dim=1))
-        return torch.sigmoid(self.out(torch.cat([h, self.up(self.down(h))], dim=1)))
+        return self.out(torch.cat([h, self.up(self.down(h))], dim=1))
 
 
 class ImageDiscriminator(nn.Module):
