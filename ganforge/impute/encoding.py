@@ -53,16 +53,21 @@ def as_frame(X: Any) -> tuple[pd.DataFrame, bool]:
         return X, False
     if isinstance(X, pd.Series):
         raise DataError("GANImputer expects a 2-D table (DataFrame or array), got a Series: use series.to_frame()")
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise DataError("sparse input is not supported by GANImputer: pass a dense array or a DataFrame")
     try:
         arr = np.asarray(X)
     except (TypeError, ValueError) as exc:
         raise DataError(f"GANImputer cannot read X as a table: {exc}") from exc
     if arr.ndim != 2:
-        raise DataError(f"GANImputer expects a 2-D table, got an array of shape {arr.shape}")
+        raise DataError(f"GANImputer expects a 2-D table, got an array of shape {arr.shape}; "
+                        f"Reshape your data (X.reshape(-1, 1) for one column)")
     if arr.dtype.kind in "fiu":
         if arr.dtype.kind == "f" and np.isinf(arr).any():
             raise DataError("X holds infinite values; only NaN marks a missing value")
         return pd.DataFrame(arr, columns=[str(i) for i in range(arr.shape[1])]), True
+    if arr.dtype.kind == "c":
+        raise DataError("Complex data not supported by GANImputer")
     if arr.dtype.kind in "bO":
         return pd.DataFrame(arr, columns=[str(i) for i in range(arr.shape[1])]), False
     raise DataError(f"GANImputer cannot impute an array of dtype {arr.dtype}")
