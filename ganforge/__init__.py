@@ -13,7 +13,7 @@ Or from a preset: ``gf.train("mnist", out="runs/m")``; back from its run folder:
 ``gan, cfg = gf.load_run("runs/m")`` (or ``gf.restore(gan, "runs/mine")`` for a GAN built in Python).
 
 Also here: ``evaluate`` / ``evaluate_run`` (metrics), ``TabularGAN`` and
-``tabular_report`` (tables), ``augment_dataset`` (enlarge or re-balance a labelled data set); and the GAN
+``tabular_report`` (tables), ``GANImputer`` / ``ImageImputer`` (missing values, GAIN), ``augment_dataset`` (enlarge or re-balance a labelled data set); and the GAN
 types ``ConditionalGAN``, ``ACGAN``, ``DAGAN``.
 """
 
@@ -41,6 +41,7 @@ _LAZY = {
                     "ganforge.training"),
     "evaluate": "ganforge.metrics.evaluate", "evaluate_run": "ganforge.runs.evaluate",
     "TabularGAN": "ganforge.tabular", "tabular_report": "ganforge.tabular",
+    "GANImputer": "ganforge.impute.model", "ImageImputer": "ganforge.impute.images",
 }
 _RENAMED = {"augment_dataset": ("ganforge.applications.enlarge", "augment")}
 
@@ -59,7 +60,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "ACGAN", "ConditionalGAN", "DAGAN", "TabularGAN", "augment_dataset", "evaluate", "evaluate_run", "tabular_report",
+    "ACGAN", "ConditionalGAN", "DAGAN", "GANImputer", "ImageImputer", "TabularGAN", "augment_dataset", "evaluate", "evaluate_run", "tabular_report",
     "ARCHITECTURES", "BUILTIN_DATASETS", "EMA", "GAN", "LOSSES", "PRESETS", "Callback", "CheckpointError", "Config",
     "ConfigError", "DataConfig", "DataError", "Dataset", "DiffAugment", "Evaluate", "GANConfig", "ModelConfig",
     "TrainConfig", "Trainer", "TrainingDiverged", "available_metrics", "build_gan", "build_networks", "config_from",
