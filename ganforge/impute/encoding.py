@@ -68,8 +68,8 @@ def as_frame(X: Any) -> tuple[pd.DataFrame, bool]:
         return pd.DataFrame(arr, columns=[str(i) for i in range(arr.shape[1])]), True
     if arr.dtype.kind == "c":
         raise DataError("Complex data not supported by GANImputer")
-    if arr.dtype.kind in "bO":
-        return pd.DataFrame(arr, columns=[str(i) for i in range(arr.shape[1])]), False
+    if arr.dtype.kind in "bO":  # object columns of numbers (with None) read as numbers
+        return pd.DataFrame(arr, columns=[str(i) for i in range(arr.shape[1])]).infer_objects(), False
     raise DataError(f"GANImputer cannot impute an array of dtype {arr.dtype}")
 
 
