@@ -61,7 +61,6 @@ def _check_targets(args) -> None:
             raise ConfigError(f"--n-imputations must be >= 1, got {args.n_imputations}")
         if not args.out_dir:
             raise ConfigError("--n-imputations needs --out-dir (the folder of the M completed data sets)")
-        Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     elif args.out_dir:
         raise ConfigError("--out-dir goes with --n-imputations M")
     if args.out is None and args.n_imputations is None:
@@ -112,6 +111,7 @@ def _table(args) -> int:
         if args.out is not None:
             write_table(imputer.transform(df), args.out)
         if args.n_imputations:
+            Path(args.out_dir).mkdir(parents=True, exist_ok=True)
             for i, table in enumerate(imputer.transform(df, n_imputations=args.n_imputations), 1):
                 target = Path(args.out_dir) / f"imputation_{i}{''.join(Path(args.data).suffixes) or '.csv'}"
                 check_output(target, overwrite=args.overwrite, inputs=[args.data])
@@ -164,6 +164,7 @@ def _images(args) -> int:
     if args.out is not None:
         save(args.out, imputer.transform(images, mask))
     if args.n_imputations:
+        Path(args.out_dir).mkdir(parents=True, exist_ok=True)
         for i, filled in enumerate(imputer.transform(images, mask, n_imputations=args.n_imputations), 1):
             target = check_output(Path(args.out_dir) / f"imputation_{i}.npz", overwrite=args.overwrite,
                                   inputs=[args.data, args.mask])
