@@ -15,7 +15,8 @@ Or from a preset: ``gf.train("mnist", out="runs/m")``; back from its run folder:
 The top level holds the nouns a user needs (listed in the README's "Public API"); the rest lives in the
 subpackages: ``ganforge.gans`` (the GAN types), ``ganforge.nets``, ``ganforge.losses``, ``ganforge.training``
 (``EMA``, callbacks), ``ganforge.metrics`` and ``ganforge.features``, ``ganforge.registry`` (every registry),
-``ganforge.runs``, ``ganforge.tabular``, ``ganforge.applications``, ``ganforge.errors``.
+``ganforge.runs``, ``ganforge.tabular``, ``ganforge.applications``, ``ganforge.impute``, ``ganforge.privacy``,
+``ganforge.errors``.
 """
 
 import importlib
@@ -32,6 +33,7 @@ _LAZY = {
     **dict.fromkeys(["GAN_TYPES", "GANType"], "ganforge.registry"),
     "evaluate": "ganforge.metrics.evaluate", "evaluate_run": "ganforge.runs.evaluate",
     **dict.fromkeys(["Report", "TabularGAN", "tabular_report"], "ganforge.tabular"),
+    "GANImputer": "ganforge.impute.model",
     **dict.fromkeys(["CheckpointError", "ConfigError", "DataError", "GanforgeError"], "ganforge.errors"),
 }
 _RENAMED = {"augment_dataset": ("ganforge.applications.enlarge", "augment")}
@@ -47,7 +49,7 @@ _MOVED = {
     "mode_coverage": "ganforge.metrics.mode_coverage",
     **dict.fromkeys(["LOSSES", "ARCHITECTURES"], "ganforge.registry (LOSSES, NETWORKS)"),
     **dict.fromkeys(["EMA", "Callback", "Evaluate"], "ganforge.training"),
-    "TrainingDiverged": "ganforge.errors",
+    "TrainingDiverged": "ganforge.errors", "ImageImputer": "ganforge.impute",
 }
 
 __all__ = [
@@ -55,7 +57,7 @@ __all__ = [
     "load_dataset", "Dataset",
     "GAN", "Trainer", "build_networks", "GAN_TYPES", "GANType",
     "evaluate", "evaluate_run",
-    "TabularGAN", "tabular_report", "Report", "augment_dataset",
+    "TabularGAN", "tabular_report", "Report", "augment_dataset", "GANImputer",
     "GanforgeError", "ConfigError", "DataError", "CheckpointError",
 ]
 

@@ -22,7 +22,8 @@ from ganforge.errors import ConfigError, GanforgeError
 # at import time; each command sets ``func(args) -> exit code`` and reports bad input by raising a
 # GanforgeError. A command whose ``--out`` may be ``-`` (standard output) sets ``out_to_stdout=True``.
 COMMAND_MODULES: tuple[str, ...] = ("ganforge.metrics.cli", "ganforge.applications.cli", "ganforge.tabular.cli",
-                                     "ganforge.metrics.features_cli", "ganforge.privacy.cli")
+                                     "ganforge.metrics.features_cli", "ganforge.privacy.cli",
+                                     "ganforge.impute.cli")
 
 # OSErrors that are the user's to fix (a missing input, an unwritable or full output), not bugs.
 _USER_OS_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError)
