@@ -206,7 +206,7 @@ class Translation(GAN):
         if isinstance(images, (list, tuple)):
             return [self.translate(im, tile=tile, overlap=overlap, averaged=averaged) for im in images]
         pil = isinstance(images, Image.Image)
-        arr = np.asarray(images.convert("RGB") if pil and images.mode not in ("L", "RGB") else images)
+        arr = np.array(images.convert("RGB") if pil and images.mode not in ("L", "RGB") else images)
         if arr.dtype != np.uint8 or arr.ndim not in (2, 3):
             raise DataError(f"translate takes uint8 images (H, W) or (H, W, C); got {arr.dtype} {arr.shape}")
         t = torch.from_numpy(np.ascontiguousarray(arr))

@@ -97,6 +97,8 @@ def _check(config: Any, warn: bool) -> None:
     _require(d.image_size is None, f"data.image_size does not apply to gan.kind={kind}: images keep their size and "
                                    f"are cropped at random to {kind}.crop pixels")
     _require(d.labels is None, f"data.labels does not apply to gan.kind={kind}")
+    _require(not config.eval.every, f"eval.every does not apply to gan.kind={kind} (it scores generated samples); "
+                                    f"set eval.every=0 and score held-out pairs with `ganforge evaluate RUN --pairs DIR`")
     _require(s.generator in _GENERATORS[task], f"{kind}.generator must be {' or '.join(_GENERATORS[task])}; "
                                                f"got {s.generator}")
     for key in ("depth", "blocks", "growth", "crop"):
@@ -132,6 +134,8 @@ def _load(config: Any) -> Any:
 
     kind, d = config.gan.kind, config.data
     s = config.sections[kind]
+    if not d.source:
+        raise ConfigError(f"gan.kind={kind} trains on your images: set data.source=DIR (a folder)")
     return load_paired(d.source, TASKS[kind], crop=s.crop, scale=s.scale, direction=s.direction,
                        degradation=Degradation() if s.degradation else None, channels=d.channels, n=d.n,
                        seed=config.train.seed, repeats=s.repeats)
