@@ -70,7 +70,7 @@ def train_stages(config: dict[str, Any], kind: str, out: Path, pretrain: int, ad
     return time.perf_counter() - t0
 
 
-def score(gan: Any, folder: Path, device: str, tile: int = 128) -> dict[str, Any]:
+def score(gan: Any, folder: Path, device: str, tile: int = 256) -> dict[str, Any]:
     """Metrics of a run's translator on whole images of ``folder`` (the run's task), with the time per
     output megapixel; plus the outputs, for pictures."""
     from ganforge.data.paired import load_paired, render
@@ -85,7 +85,7 @@ def score(gan: Any, folder: Path, device: str, tile: int = 128) -> dict[str, Any
         inputs, target = data.pair(i, whole=True, generator=torch.Generator().manual_seed(0))
         inputs = inputs[None]
         t0 = time.perf_counter()
-        raw = gan.apply(inputs.to(device), tile=tile, overlap=32)
+        raw = gan.apply(inputs.to(device), tile=tile)
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         seconds += time.perf_counter() - t0

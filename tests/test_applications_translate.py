@@ -34,7 +34,7 @@ def test_upscale_a_folder_in_tiles_and_evaluate_on_pairs(tmp_path, capsys):
     photos = folder(tmp_path / "hr", [(24, 32), (30, 26)])
     run = trained(tmp_path, "srgan", photos, crop=16, scale=2, blocks=1, receptive_field=16, pretrain_steps=1)
     small = folder(tmp_path / "lr", [(37, 53)], seed=1)
-    assert main(["upscale", str(run), str(small), "--out", str(tmp_path / "up"), "--tile", "16", "--overlap", "8"]) == 0
+    assert main(["upscale", str(run), str(small), "--out", str(tmp_path / "up"), "--tile", "40"]) == 0
     assert Image.open(tmp_path / "up" / "im0.png").size == (106, 74)
     manifest = json.loads((tmp_path / "up" / "translations.json").read_text())
     assert manifest["files"] == ["im0.png"] and manifest["scale"] == 2
@@ -42,7 +42,8 @@ def test_upscale_a_folder_in_tiles_and_evaluate_on_pairs(tmp_path, capsys):
     gan, _ = load_run(run)
     image = np.array(Image.open(small / "im0.png"))
     whole = gan.upscale(image, tile=512)
-    assert np.abs(whole.astype(int) - np.array(Image.open(tmp_path / "up" / "im0.png")).astype(int)).max() <= 1
+    diff = np.abs(whole.astype(int) - np.array(Image.open(tmp_path / "up" / "im0.png")).astype(int))
+    assert diff.max() <= 1 and diff.mean() < 0.01  # equal up to a rare rounding of x.5 levels
     # a second run into its own output is fine; into a foreign folder is refused
     assert main(["upscale", str(run), str(small / "im0.png"), "--out", str(tmp_path / "up")]) == 0
     (tmp_path / "mine").mkdir()

@@ -190,15 +190,23 @@ class Translation(GAN):
         return Preview(rows.flatten(0, 1).cpu(), columns=3)
 
     @torch.no_grad()
-    def apply(self, inputs: Tensor, *, tile: int = 256, overlap: int = 32, averaged: bool = True) -> Tensor:
-        """The network's raw output for inputs ``(N, C, H, W)`` of any size, in overlapping tiles."""
+    def apply(self, inputs: Tensor, *, tile: int = 256, overlap: int | None = None, averaged: bool = True) -> Tensor:
+        """The network's raw output for inputs ``(N, C, H, W)`` of any size, in overlapping tiles.
+
+        ``overlap`` (input pixels) defaults to twice G's receptive radius where it is known (SR networks:
+        then tiles give exactly the whole image's result), else 32.
+        """
+        if overlap is None:
+            overlap = 2 * self.radius + 2 if self.radius else 32
+        if tile <= overlap:
+            raise DataError(f"tiles of {tile} px must be larger than their overlap ({overlap} px); raise the tile size")
         margin = min(self.radius or overlap // 4, (overlap - 1) // 2)
         with self.sampling(averaged) as net:
             device = next(net.parameters()).device
             return tiled(lambda x: net(x.to(device)).float(), inputs, tile=tile, overlap=overlap, margin=margin,
                          scale=self.scale, multiple=self.multiple).cpu()
 
-    def translate(self, images: Any, *, tile: int = 256, overlap: int = 32, averaged: bool = True) -> Any:
+    def translate(self, images: Any, *, tile: int = 256, overlap: int | None = None, averaged: bool = True) -> Any:
         """Translate a picture (a PIL image, a uint8 array ``(H, W[, C])``) or a list of them, of any size;
         returns the same kind (uint8 arrays ``(H, W, C)`` for arrays)."""
         from PIL import Image
