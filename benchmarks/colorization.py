@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from common import machine, write_result  # noqa: E402
-from image2image_common import TEST, TRAIN, score, seconds_per_step, train_stages, write_folder  # noqa: E402
+from image2image_common import TEST, TRAIN, score, seconds_per_step, train_stages, with_sets, write_folder  # noqa: E402
 
 
 def config(source: Path, adversarial: bool, args: argparse.Namespace) -> dict:
@@ -87,6 +87,9 @@ def main() -> None:
     p.add_argument("--l1-weight", type=float, default=100.0, help="pix2pix's lambda (default 100)")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="config override for every model, e.g. section.adversarial_weight=0.05 (section: the "
+                        "model's own section) or train.lr_g=1e-4 (repeatable)")
     p.add_argument("--tag", default="")
     args = p.parse_args()
     if args.threads:
@@ -98,7 +101,7 @@ def main() -> None:
         train_dir, test_dir = write_folder(TRAIN, work / "train"), write_folder(TEST, work / "test")
         results, timings = {"grey": grey_baseline(test_dir)}, {}
         for name, adversarial in (("l1", False), ("pix2pix", True)):
-            cfg = config(train_dir, adversarial, args)
+            cfg = with_sets(config(train_dir, adversarial, args), "colorize", args.set)
             per_step = seconds_per_step(cfg, work / f"{name}-time")
             steps = max(1, int(args.budget_min * 60 / per_step))
             print(f"{name}: {per_step:.3f} s per step: {steps} steps", flush=True)

@@ -35,6 +35,14 @@ def write_folder(names: tuple[str, ...], folder: Path) -> Path:
     return folder
 
 
+def with_sets(config: dict[str, Any], kind: str, sets: list[str]) -> dict[str, Any]:
+    """``config`` with ``--set KEY=VALUE`` overrides; ``section.KEY`` names the model's own section
+    (``srgan.KEY``, ``esrgan.KEY``, ...), so one flag tunes every model of a benchmark."""
+    from ganforge.config import merge, parse_set
+
+    return merge(config, parse_set([f"{kind}.{s[8:]}" if s.startswith("section.") else s for s in sets]))
+
+
 def seconds_per_step(config: dict[str, Any], tmp: Path, steps: int = 6) -> float:
     """Time of one training step of ``config`` (the median of the last steps of a short throwaway run)."""
     from ganforge.experiment import train

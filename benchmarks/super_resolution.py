@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from common import machine, write_result  # noqa: E402
-from image2image_common import TEST, TRAIN, score, seconds_per_step, train_stages, write_folder  # noqa: E402
+from image2image_common import TEST, TRAIN, score, seconds_per_step, train_stages, with_sets, write_folder  # noqa: E402
 
 
 def config(kind: str, source: Path, args: argparse.Namespace) -> dict:
@@ -100,6 +100,9 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="config override for every model, e.g. section.adversarial_weight=0.05 (section: the "
+                        "model's own section) or train.lr_g=1e-4 (repeatable)")
     p.add_argument("--tag", default="", help="suffix of the result file (e.g. cuda, quick)")
     args = p.parse_args()
     if args.threads:
@@ -113,7 +116,7 @@ def main() -> None:
         targets = results["bicubic"].pop("targets")
         budget, timings = args.budget_min * 60, {}
         for kind in ("srgan", "esrgan"):
-            cfg = config(kind, train_dir, args)
+            cfg = with_sets(config(kind, train_dir, args), kind, args.set)
             recon = seconds_per_step(cfg, work / f"{kind}-time-recon")
             adv = seconds_per_step({**cfg, kind: {**cfg[kind], "pretrain_steps": 0}}, work / f"{kind}-time-adv")
             pretrain = max(1, int(budget * args.pretrain_fraction / recon))
