@@ -172,7 +172,8 @@ def _build(config: Any, metadata: Mapping[str, Any]) -> Any:
 
     kind, m = config.gan.kind, config.model
     s, task = config.sections[kind], TASKS[kind]
-    cin, cout = metadata["channels"]
+    channels = metadata.get("sample_shape", [3])[0]  # built from a sample shape alone: as many channels in as out
+    cin, cout = metadata.get("channels") or ((1, 2) if task == "colorize" else (channels, channels))
     width = m.width or (64 if s.generator == "unet" else 32)
     try:
         if s.generator == "unet":
