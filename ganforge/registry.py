@@ -138,7 +138,8 @@ class GANType:
         section: the dataclass of the type's own config section (top-level key = the type's name), or None.
         description: one line for listings.
         load: ``load(config) -> dataset``: loads the type's training data itself, for data that
-            ``ganforge.data.load_dataset`` does not read (a table); None: ``load_dataset`` then ``data_view``.
+            ``ganforge.data.load_dataset`` does not read (a table, pairs of images of any size); None:
+            ``load_dataset`` then ``data_view``.
         example: ``example(folder) -> dict``: a tiny config of this type that trains in a second, writing any
             data it needs into ``folder`` (the conformance test trains it); None: the tiny image config.
     """
@@ -154,8 +155,9 @@ class GANType:
 
 
 #: ``gan.kind`` -> :class:`GANType`.
-GAN_TYPES: Registry[GANType] = Registry("GAN type", "gan.kind",
-                                        loader=["ganforge.gans.types", "ganforge.tabular.gan_type"])
+GAN_TYPES: Registry[GANType] = Registry("GAN type", "gan.kind", loader=[
+    "ganforge.gans.types", "ganforge.gans.translation_types", "ganforge.gans.audio", "ganforge.gans.music",
+    "ganforge.tabular.gan_type"])
 
 
 #: ``model.arch`` -> ``ganforge.nets.Architecture`` (a generator and discriminator family).
@@ -172,4 +174,5 @@ FEATURE_EXTRACTORS: Registry[Any] = Registry("feature extractor", "features", lo
 #: ``ganforge.metrics.register`` sets); the built-in metrics register in the modules of ``ganforge.metrics``.
 METRICS: Registry[Any] = Registry("metric", "metrics", loader=[
     f"ganforge.metrics.{name}" for name in
-    ("classifier", "conditional", "frechet", "image", "kid", "manifold", "mode_coverage", "sound", "tabular")])
+    ("classifier", "conditional", "frechet", "image", "kid", "manifold", "mode_coverage", "sound", "tabular",
+     "translation")])

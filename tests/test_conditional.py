@@ -304,8 +304,8 @@ def test_conditional_presets_resolve_and_build():
     from ganforge.runs.experiment import build_gan, config_from
     from ganforge.presets import PRESETS
 
-    image_kinds = ("cgan", "acgan", "projection", "dagan")  # the sound presets: tests/test_gans_sound.py
-    names = [n for n in PRESETS if PRESETS[n].overrides.get("gan", {}).get("kind", "gan") in image_kinds]
+    latent = {"cgan", "acgan", "projection", "dagan"}  # the conditional types that sample from noise (image-to-image and sound presets: their own tests)
+    names = [n for n in PRESETS if PRESETS[n].overrides.get("gan", {}).get("kind", "gan") in latent]
     assert {"mnist-cgan", "mnist-acgan", "mnist-projection", "digits-cgan", "mnist-dagan", "digits-dagan"} <= set(names)
     for name in names:
         cfg = config_from(name)

@@ -229,4 +229,4 @@ def _register() -> None:
         description="SpecGAN: log-magnitude spectrograms, Griffin-Lim back to sound (Donahue et al. 2019)"))
 
 
-_register()  # on import (gans/types.py imports this module when the registry is first used)
+_register()  # on import (the GAN_TYPES registry loads this module by name on its first use)

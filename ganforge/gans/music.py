@@ -127,4 +127,4 @@ def _register() -> None:
         description="multi-track piano-roll phrases, bar by bar, shared and private latents (MuseGAN-style)"))
 
 
-_register()  # on import (gans/types.py imports this module when the registry is first used)
+_register()  # on import (the GAN_TYPES registry loads this module by name on its first use)

@@ -52,7 +52,8 @@ class Phase:
 @dataclass(frozen=True)
 class Preview:
     """What the run's pictures show: ``samples`` (images make a grid, 2-D or 1-D points a plot) drawn
-    over ``background`` (real points in grey; None for images).
+    over ``background`` (real points in grey; None for images); ``columns`` images per row of the grid
+    (None: a square grid), e.g. 3 for rows of input | output | target.
 
     Sound types draw their own ``picture`` (spectrograms, piano rolls; it replaces the default one) and
     give ``media``: ``media(stem)`` writes files next to the picture (``stem.wav``, ``stem.mid``).
@@ -60,6 +61,7 @@ class Preview:
 
     samples: Tensor
     background: Tensor | None = None
+    columns: int | None = None
     picture: Any = None  # a PIL image, or None for the default picture of the samples
     media: Callable[[Any], Any] | None = None
 

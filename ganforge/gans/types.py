@@ -185,12 +185,3 @@ GAN_TYPES.register("dagan", GANType(
     description="G(image, z): variations of a given image (Antoniou et al. 2017)"))
 
 
-# -- wavegan, specgan (audio); musegan (music): modules that register themselves, loaded by name ------------
-def _register_sound_types() -> None:
-    import importlib
-
-    for name in ("audio", "music"):
-        importlib.import_module(f"ganforge.gans.{name}")
-
-
-_register_sound_types()

@@ -48,7 +48,7 @@ def config_from(source: str | Path | Mapping[str, Any] | Config | None = None,
 def load_data(config: Config) -> Dataset:
     """The training data set named by ``config.data``, in the view its GAN type trains on (labels, pairs)."""
     d, gan_type = config.data, GAN_TYPES.get(config.gan.kind)
-    if gan_type.load is not None:  # data load_dataset does not read (a table): the type loads it
+    if gan_type.load is not None:  # data load_dataset does not read (a table, image pairs of any size): the type loads it
         return gan_type.load(config)
     ds = load_dataset(d.source, image_size=d.image_size, channels=d.channels, n=d.n, seed=config.train.seed,
                       labels=d.labels)

@@ -115,7 +115,8 @@ class SampleGrid(Callback):
             preview.media(path.with_suffix(""))  # sound: a short WAV or MIDI file beside the picture
         if preview.picture is not None:
             return save_image(path, with_caption(preview.picture, f"step {step}"))
-        return save_picture(path, preview.samples, preview.background, caption=f"step {step}")
+        return save_picture(path, preview.samples, preview.background, caption=f"step {step}",
+                            columns=preview.columns)
 
 
 class Evaluate(Callback):
