@@ -43,10 +43,12 @@ def config_from(source: str | Path | Mapping[str, Any] | Config | None = None,
 
 def load_data(config: Config) -> Dataset:
     """The training data set named by ``config.data``, in the view its GAN type trains on (labels, pairs)."""
-    d = config.data
+    d, gan_type = config.data, GAN_TYPES.get(config.gan.kind)
+    if gan_type.load is not None:  # a type that reads its data itself (e.g. image pairs of any size)
+        return gan_type.data_view(config, gan_type.load(config))
     ds = load_dataset(d.source, image_size=d.image_size, channels=d.channels, n=d.n, seed=config.train.seed,
                       labels=d.labels)
-    return GAN_TYPES.get(config.gan.kind).data_view(config, ds)
+    return gan_type.data_view(config, ds)
 
 
 def gan_metadata(config: Config, dataset: Dataset) -> dict[str, Any]:

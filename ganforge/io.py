@@ -312,17 +312,18 @@ def to_plain(obj: Any, *, nan: Any = float("nan")) -> Any:
     return str(obj)
 
 
-def picture(samples: torch.Tensor, real: torch.Tensor | None = None, caption: str | None = None) -> Image.Image:
+def picture(samples: torch.Tensor, real: torch.Tensor | None = None, caption: str | None = None,
+            columns: int | None = None) -> Image.Image:
     """The picture that fits the samples' shape: a grid (images), a scatter plot (2-D), a histogram (1-D).
 
     ``real`` samples of the same shape are drawn in grey behind generated points; ``caption`` (e.g.
-    "step 1500") goes in a strip above the picture.
+    "step 1500") goes in a strip above the picture; ``columns`` images per row of a grid (None: square).
     """
     def points(x: torch.Tensor | None) -> np.ndarray | None:
         return None if x is None else x.detach().float().cpu().numpy()
 
     if samples.ndim == 4:
-        img = plots.image_grid(to_uint8(samples))
+        img = plots.image_grid(to_uint8(samples), nrow=columns)
     elif samples.ndim == 2 and samples.shape[1] == 2:
         img = plots.scatter_plot(points(samples), points(real))
     elif samples.ndim == 2 and samples.shape[1] == 1:
@@ -333,9 +334,9 @@ def picture(samples: torch.Tensor, real: torch.Tensor | None = None, caption: st
 
 
 def save_picture(path: str | Path, samples: torch.Tensor, real: torch.Tensor | None = None,
-                 caption: str | None = None) -> Path:
+                 caption: str | None = None, columns: int | None = None) -> Path:
     """Write :func:`picture` of the samples as a PNG, atomically."""
-    return save_image(path, picture(samples, real, caption))
+    return save_image(path, picture(samples, real, caption, columns))
 
 
 def save_image(path: str | Path, img: Image.Image) -> Path:

@@ -59,6 +59,21 @@ def _dagan(source: str, steps: int) -> dict[str, Any]:
     }
 
 
+def _translation(kind: str, steps: int, batch_size: int, width: int, **section: Any) -> dict[str, Any]:
+    """An image-to-image type (``ganforge/gans/translation_types.py``); the data is the user's:
+    ``--set data.source=DIR``. Sized for minutes on a laptop CPU."""
+    return {
+        "name": kind,
+        "data": {"source": ""},
+        "model": {"width": width},
+        "gan": {"kind": kind, "loss": "nonsaturating"},
+        kind: section,
+        "train": {"steps": steps, "batch_size": batch_size, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
+                  "ema": 0.999, "log_every": 50, "sample_every": 250, "checkpoint_every": 500},
+        "eval": {"every": 0},
+    }
+
+
 PRESETS: dict[str, Preset] = {
     "mnist": Preset(
         "DCGAN on the built-in 5,000-image MNIST subset (28x28); 3,000 steps or 4 minutes, whichever comes first",
@@ -99,6 +114,14 @@ PRESETS: dict[str, Preset] = {
                     _mixture("ring8", 3000)),
     "grid25": Preset("MLP GAN with minibatch-std, R1, fast G, LR decay and EMA on a 5x5 grid of Gaussians",
                      _mixture("grid25", 4500)),
+    "pix2pix": Preset("pix2pix (U-Net + 70x70 PatchGAN, L1 x100 + cGAN) on DIR/A + DIR/B or side-by-side pairs: "
+                      "--set data.source=DIR", _translation("pix2pix", 2000, 4, 32, crop=128, depth=7)),
+    "colorize": Preset("colourisation (L -> a, b) with pix2pix's networks on any colour images: --set data.source=DIR",
+                       _translation("colorize", 2000, 4, 32, crop=128, depth=7)),
+    "srgan": Preset("x4 super-resolution, SRResNet for 1,000 steps then SRGAN: --set data.source=DIR",
+                    _translation("srgan", 2000, 16, 32, crop=96, scale=4)),
+    "esrgan": Preset("x4 super-resolution, ESRGAN-lite (3 RRDB blocks, relativistic D): --set data.source=DIR",
+                     _translation("esrgan", 2000, 16, 32, crop=96, scale=4)),
     "gaussian1d": Preset(
         "MLP GAN learning a 1-D Gaussian; seconds on a CPU",
         {

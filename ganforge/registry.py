@@ -102,6 +102,8 @@ class GANType:
             ``build`` makes the same GAN again (default: ``{"sample_shape": [...]}``).
         section: the dataclass of the type's own config section (top-level key = the type's name), or None.
         description: one line for listings.
+        load: ``load(config) -> dataset``: loads the data set itself from ``config.data`` (e.g. pairs of
+            images of any size), in place of :func:`ganforge.data.load_dataset`; None: the usual loader.
     """
 
     build: Callable[[Any, Mapping[str, Any]], Any]
@@ -110,6 +112,7 @@ class GANType:
     metadata: Callable[[Any, Any], dict[str, Any]] = _sample_shape
     section: type | None = None
     description: str = ""
+    load: Callable[[Any], Any] | None = None
 
 
 #: ``gan.kind`` -> :class:`GANType`.

@@ -51,6 +51,7 @@ def add_commands(subparsers: Any) -> None:
                         "them (default: on for manifest.csv, off for an output table, whose cells are data)")
     add_read_arguments(p)  # tables: --no-header, --names, --na-values
     p.set_defaults(func=_run)
+    add_translation_commands(subparsers)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -90,4 +91,32 @@ def _run(args: argparse.Namespace) -> int:
     run = f" (generator: {summary['run']})" if summary.get("run") else ""
     console.info(f"wrote {args.out}: {summary['synthetic']} synthetic of {summary.get('images', summary.get('rows'))} "
                  f"samples{run}")
+    return 0
+
+
+# -- translate / upscale: image-to-image runs ------------------------------------------------------------
+def add_translation_commands(subparsers: Any) -> None:
+    """Add ``ganforge translate`` and ``ganforge upscale``."""
+    for name, what in (("translate", "translate images with a trained pix2pix / colorize run"),
+                       ("upscale", "enlarge images with a trained srgan / esrgan run")):
+        p = subparsers.add_parser(name, help=what, description=f"{what[0].upper()}{what[1:]}: every image of any "
+                                  "size, in overlapping blended tiles (memory bounded by the tile), to PNGs in --out.")
+        p.add_argument("run", help="run folder")
+        p.add_argument("input", help="an image file or a folder of images")
+        p.add_argument("--out", required=True, help="output folder (new, empty, or an earlier output of this command)")
+        p.add_argument("--checkpoint", default="last", help="checkpoint name in RUN/checkpoints (default last)")
+        p.add_argument("--tile", type=int, default=256, help="tile size in input pixels (default 256)")
+        p.add_argument("--overlap", type=int, default=32, help="overlap of neighbouring tiles (default 32)")
+        p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+        p.add_argument("--overwrite", action="store_true", help="write into an existing folder ganforge did not write")
+        p.set_defaults(func=_translate, upscale=name == "upscale")
+
+
+def _translate(args: argparse.Namespace) -> int:
+    from ganforge.applications.translate import translate_files
+
+    written = translate_files(args.run, args.input, args.out, checkpoint=args.checkpoint, tile=args.tile,
+                              overlap=args.overlap, device=args.device, overwrite=args.overwrite,
+                              upscale=args.upscale)
+    console.info(f"wrote {len(written)} image(s) to {args.out}")
     return 0

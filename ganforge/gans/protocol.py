@@ -52,10 +52,12 @@ class Phase:
 @dataclass(frozen=True)
 class Preview:
     """What the run's pictures show: ``samples`` (images make a grid, 2-D or 1-D points a plot) drawn
-    over ``background`` (real points in grey; None for images)."""
+    over ``background`` (real points in grey; None for images); ``columns`` images per row of the grid
+    (None: a square grid), e.g. 3 for rows of input | output | target."""
 
     samples: Tensor
     background: Tensor | None = None
+    columns: int | None = None
 
 
 @contextlib.contextmanager

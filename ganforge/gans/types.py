@@ -169,3 +169,6 @@ def _build_dagan(config: Any, metadata: Mapping[str, Any]) -> Any:
 GAN_TYPES.register("dagan", GANType(
     build=_build_dagan, check=_check_dagan, data_view=lambda config, ds: _labelled_images(config, ds, pairs=True),
     description="G(image, z): variations of a given image (Antoniou et al. 2017)"))
+
+
+import ganforge.gans.translation_types  # noqa: E402,F401  (pix2pix, colorize, srgan, esrgan register themselves)

@@ -13,6 +13,9 @@ is              Inception Score (extractors with logits)                   fake
 cond_acc        a classifier's agreement with the requested labels         fake, labels
 intra_fd        per-class Frechet distance (intra-FD) of a conditional G   custom (see docs)
 psnr, ssim      full-reference image quality                               pred, target
+psnr_y, ssim_y  the same on the Y channel with a border crop (SR papers)   pred, target
+colourfulness   Hasler & Suesstrunk's colourfulness, output / target       pred, target
+hf_ratio        high-frequency spectral energy, output / target            pred, target
 mode_coverage   covered modes of a Gaussian mixture (VEEGAN/PacGAN)        samples, centres
 tabular_*       shape, pair trends, detection, utility, DCR of a table     real, synthetic
 ==============  =========================================================  ==================
@@ -89,12 +92,14 @@ def metric_values(name: str) -> tuple[str, ...]:
 
 # Values for which larger is better (for the best checkpoint and early stopping); others: smaller.
 HIGHER_IS_BETTER = frozenset({"precision", "recall", "density", "coverage", "is", "cond_acc", "psnr", "ssim",
-                              "modes_covered", "high_quality"})
+                              "modes_covered", "high_quality", "psnr_y", "ssim_y",
+                              "colourfulness"})
 
 
 #: The modules whose import registers the built-in metrics. They are loaded by name, as plug-ins are: each
 #: imports :func:`register` from here, so importing them by statement would make a cycle.
-BUILTIN_MODULES = ("classifier", "conditional", "frechet", "image", "kid", "manifold", "mode_coverage", "tabular")
+BUILTIN_MODULES = ("classifier", "conditional", "frechet", "image", "kid", "manifold", "mode_coverage", "tabular",
+                   "translation")
 
 
 def _load_builtin() -> None:

@@ -59,6 +59,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--out", default=None, help="also append the results as JSON lines to this file (-: write them "
                                                "to standard output, and the table to stderr)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the reference statistics cache")
+    p.add_argument("--pairs", default=None, metavar="DIR",
+                   help="with an image-to-image RUN: score whole held-out images of DIR (A/B pairs, or colour / "
+                        "high-resolution images): Y-PSNR, Y-SSIM, PSNR, HF energy and colourfulness ratios")
     p.set_defaults(func=_evaluate, out_to_stdout=True)
 
 
@@ -70,6 +73,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     from ganforge.training.evaluation import append_results
     from ganforge.training.runtime import resolve_device
 
+    if args.pairs is not None:
+        return _evaluate_pairs(args)
     folders = args.real is not None or args.fake is not None
     if args.run is not None and folders:
         raise ConfigError("give either a run folder or --real and --fake, not both")
@@ -130,6 +135,21 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(format_table(records), file=sys.stderr if to_stdout else sys.stdout)
     written = [str(p) for p in (where, None if to_stdout else args.out) if p]
     console.info(f"{time.perf_counter() - t0:.1f} s" + (f"; results appended to {', '.join(written)}" if written else ""))
+    return 0
+
+
+def _evaluate_pairs(args: argparse.Namespace) -> int:
+    """``ganforge evaluate RUN --pairs DIR``: an image-to-image run on held-out pairs."""
+    from ganforge.applications.translate import append_records, evaluate_pairs
+
+    if args.run is None:
+        raise ConfigError("--pairs needs a run folder: ganforge evaluate RUN --pairs DIR")
+    records = evaluate_pairs(args.run, args.pairs, checkpoint=args.checkpoint, device=args.device)
+    append_records(Path(args.run) / "evaluation.jsonl", records)
+    keys = list(records[0]["values"])
+    print("method    " + "  ".join(f"{k:>20}" for k in keys))
+    for r in records:
+        print(f"{r['method']:<10}" + "  ".join(f"{r['values'][k]:>20.4f}" for k in keys))
     return 0
 
 

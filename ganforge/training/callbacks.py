@@ -99,7 +99,7 @@ class SampleGrid(Callback):
         with torch.random.fork_rng(devices=[]):
             preview = trainer.gan.preview(self.n, self.seed, trainer.data)
         return save_picture(trainer.run_dir / "samples" / f"step_{step:07d}.png", preview.samples,
-                            preview.background, caption=f"step {step}")
+                            preview.background, caption=f"step {step}", columns=preview.columns)
 
 
 class Evaluate(Callback):
