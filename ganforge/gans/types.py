@@ -172,3 +172,4 @@ GAN_TYPES.register("dagan", GANType(
 
 
 import ganforge.gans.translation_types  # noqa: E402,F401  (pix2pix, colorize, srgan, esrgan register themselves)
+import ganforge.gans.cyclegan_type  # noqa: E402,F401  (cyclegan registers itself)
