@@ -15,16 +15,40 @@ from ganforge.training import load_checkpoint
 from conftest import tiny_image_config
 
 
-#: What a type needs beyond the tiny image config (its own data keys, networks small enough for 8x8 digits).
-SETUP = {"cyclegan": {"data": {"a": "digits", "b": "digits"},
-                      "cyclegan": {"crop": 8, "blocks": 1, "receptive_field": 16, "pool_size": 20}}}
+#: Types that need their own data or section to run on the 8x8 digits: paired image-to-image types crop
+#: 8-px pairs (pix2pix's pairs are the digits side by side, written by the ``pairs`` fixture).
+SECTIONS = {"pix2pix": {"crop": 8, "depth": 3, "receptive_field": 16},
+            "colorize": {"crop": 8, "depth": 3, "receptive_field": 16},
+            "srgan": {"crop": 8, "scale": 2, "blocks": 1, "receptive_field": 16, "pretrain_steps": 2},
+            "esrgan": {"crop": 8, "scale": 2, "blocks": 1, "growth": 4, "receptive_field": 16, "pretrain_steps": 2},
+            "cyclegan": {"crop": 8, "blocks": 1, "receptive_field": 16, "pool_size": 20}}
+#: Data keys of types that read their own: cyclegan's two domains (both the digits, for the protocol).
+DATA = {"cyclegan": {"a": "digits", "b": "digits"}}
+PAIRS: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pairs(tmp_path_factory):
+    """Side-by-side 8x16 pairs of digits, for pix2pix."""
+    from PIL import Image
+
+    from ganforge.data import load_dataset
+
+    folder = tmp_path_factory.mktemp("pairs")
+    digits = load_dataset("digits", n=32).data[:, 0].numpy()
+    for i in range(0, 32, 2):
+        Image.fromarray(digits[i:i + 2].transpose(1, 0, 2).reshape(8, 16)).save(folder / f"{i}.png")
+    PAIRS["pix2pix"] = str(folder)
 
 
 def config(kind: str, steps: int) -> dict:
     cfg = tiny_image_config(steps=steps, precision="fp32", ema=0.9, ema_start=1, checkpoint_every=2)
     cfg["gan"].update(kind=kind, instance_noise=0.1, instance_noise_steps=8)
-    for section, values in SETUP.get(kind, {}).items():
-        cfg.setdefault(section, {}).update(values)
+    if kind in SECTIONS:
+        cfg[kind] = SECTIONS[kind]
+    if kind in PAIRS:
+        cfg["data"]["source"] = PAIRS[kind]
+    cfg["data"].update(DATA.get(kind, {}))
     return cfg
 
 
@@ -61,10 +85,10 @@ def test_gan_type_trains_resumes_bit_for_bit_previews_and_round_trips_its_config
     shape = tuple(data.sample_shape)
     preview = gan.preview(seed=0, data=data)
     assert preview.samples.shape[1:] == shape
-    if preview.columns is None:
+    if preview.columns is None:  # a grid of 64
         assert len(preview.samples) == 64
-    else:  # rows of given inputs and what the model makes of them
-        assert len(preview.samples) and len(preview.samples) % preview.columns == 0
+    else:  # rows of a given width (e.g. input | output | target)
+        assert len(preview.samples) % preview.columns == 0 and len(preview.samples) >= preview.columns
     assert torch.equal(gan.preview(seed=0, data=data).samples, preview.samples)
     try:
         samples = gan.sample(3)

@@ -106,7 +106,9 @@ def add_translation_commands(subparsers: Any) -> None:
         p.add_argument("--out", required=True, help="output folder (new, empty, or an earlier output of this command)")
         p.add_argument("--checkpoint", default="last", help="checkpoint name in RUN/checkpoints (default last)")
         p.add_argument("--tile", type=int, default=256, help="tile size in input pixels (default 256)")
-        p.add_argument("--overlap", type=int, default=32, help="overlap of neighbouring tiles (default 32)")
+        p.add_argument("--overlap", type=int, default=None,
+                       help="overlap of neighbouring tiles in input pixels (default: twice the network's receptive "
+                            "radius for SR networks, exact as the whole image; 32 for a U-Net)")
         p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
         p.add_argument("--overwrite", action="store_true", help="write into an existing folder ganforge did not write")
         if name == "translate":

@@ -56,7 +56,7 @@ def _owned(path: Path) -> bool:
 
 
 def translate_files(run: str | Path, source: str | Path, out: str | Path, *, checkpoint: str = "last",
-                    tile: int = 256, overlap: int = 32, device: str = "cpu", overwrite: bool = False,
+                    tile: int = 256, overlap: int | None = None, device: str = "cpu", overwrite: bool = False,
                     upscale: bool = False, direction: str | None = None) -> list[Path]:
     """Translate (or, with ``upscale``, super-resolve) every image of ``source`` into PNGs in folder ``out``;
     ``direction`` (AtoB or BtoA) picks a CycleGAN's translator (default AtoB)."""
@@ -64,7 +64,7 @@ def translate_files(run: str | Path, source: str | Path, out: str | Path, *, che
 
     out = check_output(out, overwrite=overwrite, own=_owned, inputs=[run, source], folder=True,
                        what="a folder of translations")
-    if tile < 16 or overlap < 0 or overlap >= tile:
+    if tile < 16 or (overlap is not None and not 0 <= overlap < tile):
         raise ConfigError(f"--tile must be >= 16 and --overlap in [0, tile); got {tile} and {overlap}")
     gan = load_translator(run, checkpoint, device)
     gan.translator(direction)  # a bad direction fails before any image is read
@@ -92,7 +92,7 @@ def translate_files(run: str | Path, source: str | Path, out: str | Path, *, che
 
 
 def evaluate_pairs(run: str | Path, pairs: str | Path, *, checkpoint: str = "last", tile: int = 256,
-                   overlap: int = 32, device: str = "cpu") -> list[dict[str, Any]]:
+                   overlap: int | None = None, device: str = "cpu") -> list[dict[str, Any]]:
     """Metrics of the run on whole held-out images of ``pairs`` (A/B pairs, or colour / high-resolution images).
 
     Y-PSNR and Y-SSIM (border crop = the scale), RGB PSNR, high-frequency energy ratio and colourfulness

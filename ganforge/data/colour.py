@@ -18,7 +18,7 @@ L_SCALE, AB_SCALE = 50.0, 110.0
 _RGB_TO_XYZ = torch.tensor([[0.412453, 0.357580, 0.180423],
                             [0.212671, 0.715160, 0.072169],
                             [0.019334, 0.119193, 0.950227]], dtype=torch.float64)
-_WHITE = torch.tensor([0.950456, 1.0, 1.088754], dtype=torch.float64)  # of the matrix above (its row sums)
+_WHITE = torch.tensor([0.95047, 1.0, 1.08883], dtype=torch.float64)  # D65
 _DELTA = 6.0 / 29.0
 
 

@@ -257,7 +257,11 @@ def load_paired(source: str | os.PathLike, task: Task, *, crop: int = 256, scale
             names, images = read_folder(path, channels)
             inputs, targets = side_by_side(images, names, direction)
     elif path.is_dir():
-        names, targets = read_folder(path, 3 if task == "colorize" else channels)
+        names, targets = read_folder(path, None if task == "colorize" else channels)
+        if task == "colorize":
+            if all(t.shape[0] == 1 for t in targets):
+                raise DataError(f"colourisation learns from colour images; every image in {path} is grey")
+            targets = [convert_channels(t[None], 3)[0] for t in targets]
     else:
         from . import load_dataset
 

@@ -189,7 +189,6 @@ class Translation(GAN):
         rows = torch.stack([shown_input(self.task, inputs.to(out.device), out), out, shown], 1)
         return Preview(rows.flatten(0, 1).cpu(), columns=3)
 
-    @torch.no_grad()
     def translator(self, direction: str | None = None) -> str:
         """The name of the generator that translates in ``direction``: a paired type translates one way, as
         it was trained (None or AtoB); CycleGAN has one generator per direction."""
@@ -198,16 +197,25 @@ class Translation(GAN):
                               f"to gan.kind=cyclegan")
         return "generator"
 
-    def apply(self, inputs: Tensor, *, tile: int = 256, overlap: int = 32, averaged: bool = True,
+    @torch.no_grad()
+    def apply(self, inputs: Tensor, *, tile: int = 256, overlap: int | None = None, averaged: bool = True,
               direction: str | None = None) -> Tensor:
-        """The network's raw output for inputs ``(N, C, H, W)`` of any size, in overlapping tiles."""
+        """The network's raw output for inputs ``(N, C, H, W)`` of any size, in overlapping tiles.
+
+        ``overlap`` (input pixels) defaults to twice G's receptive radius where it is known (SR networks:
+        then tiles give exactly the whole image's result), else 32.
+        """
+        if overlap is None:
+            overlap = 2 * self.radius + 2 if self.radius else 32
+        if tile <= overlap:
+            raise DataError(f"tiles of {tile} px must be larger than their overlap ({overlap} px); raise the tile size")
         margin = min(self.radius or overlap // 4, (overlap - 1) // 2)
         with self.sampling(averaged, self.translator(direction)) as net:
             device = next(net.parameters()).device
             return tiled(lambda x: net(x.to(device)).float(), inputs, tile=tile, overlap=overlap, margin=margin,
                          scale=self.scale, multiple=self.multiple).cpu()
 
-    def translate(self, images: Any, *, tile: int = 256, overlap: int = 32, averaged: bool = True,
+    def translate(self, images: Any, *, tile: int = 256, overlap: int | None = None, averaged: bool = True,
                   direction: str | None = None) -> Any:
         """Translate a picture (a PIL image, a uint8 array ``(H, W[, C])``) or a list of them, of any size;
         returns the same kind (uint8 arrays ``(H, W, C)`` for arrays). ``direction``: see :meth:`translator`."""

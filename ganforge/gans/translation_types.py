@@ -151,7 +151,14 @@ def _perceptual(path: str) -> Any:
     if not Path(path).is_file():
         raise ConfigError(f"perceptual feature network {path}: no such file")
     try:
-        return torch.jit.load(path, map_location="cpu").eval().requires_grad_(False)
+        import warnings as _warnings
+
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore", DeprecationWarning)  # torch's note on TorchScript's future
+            net = torch.jit.load(path, map_location="cpu").eval()
+        for p in net.parameters():
+            p.requires_grad_(False)
+        return net
     except (RuntimeError, ValueError) as exc:
         raise ConfigError(f"perceptual feature network {path} is not a TorchScript file: {exc}") from None
 

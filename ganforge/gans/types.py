@@ -6,6 +6,7 @@ rebuilt and how it builds itself; this is the one place that knows the built-in 
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from typing import Any, Mapping
 
@@ -171,5 +172,8 @@ GAN_TYPES.register("dagan", GANType(
     description="G(image, z): variations of a given image (Antoniou et al. 2017)"))
 
 
-import ganforge.gans.translation_types  # noqa: E402,F401  (pix2pix, colorize, srgan, esrgan register themselves)
-import ganforge.gans.cyclegan_type  # noqa: E402,F401  (cyclegan registers itself)
+# Built-in types in modules of their own register there; loaded by name, as plug-ins are (they use this
+# module's helpers, so importing them by statement would make a cycle).
+for _module in ("ganforge.gans.translation_types",  # pix2pix, colorize, srgan, esrgan
+                "ganforge.gans.cyclegan_type"):
+    importlib.import_module(_module)
