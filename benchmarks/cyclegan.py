@@ -124,7 +124,7 @@ def train_cyclegan(task: dict[str, Any], folder: Path, seed: int, args: argparse
         "gan": {"kind": "cyclegan", "loss": "least_squares"},
         "cyclegan": {"crop": 28, "flip": False, "blocks": args.blocks, "receptive_field": 34},
         "train": {"steps": args.steps, "time_budget": args.time_budget, "batch_size": args.batch_size,
-                  "lr_g": 2e-4, "lr_d": 2e-4, "lr_schedule": "linear", "lr_decay_start": 0.5, "seed": seed,
+                  "lr_g": 2e-4, "lr_d": 2e-4, "lr_schedule": "linear", "lr_hold": 0.5, "seed": seed,
                   "device": args.device, "precision": "fp32", "log_every": 100, "sample_every": 1000,
                   "checkpoint_every": 100000, "progress": False, "tensorboard": False},
     }

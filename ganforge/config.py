@@ -88,7 +88,7 @@ class TrainConfig:
     lr_d: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)
     lr_schedule: Literal["constant", "linear"] = "constant"  # linear: decay to 0 at `steps`
-    lr_decay_start: float = 0.0  # linear: the fraction of the steps at a constant LR before the decay (CycleGAN: 0.5)
+    lr_hold: float = 0.0  # linear: the fraction of the steps at a constant LR before the decay (CycleGAN: 0.5)
     ema: float = 0.0  # decay of the EMA of G's weights; 0 turns it off
     ema_start: int = 0  # copy G's weights into the EMA until this step
     device: str = "auto"  # auto (CUDA when present), cpu, cuda, cuda:1, ...
@@ -334,7 +334,7 @@ def check(config: Config, warn: bool = True) -> None:
     _require(0 <= t.ema < 1, f"train.ema must be in [0, 1) (0 turns it off); got {t.ema}")
     _require(t.dist_timeout > 0, f"train.dist_timeout must be > 0 (seconds); got {t.dist_timeout}")
     _require(t.ema_start >= 0, f"train.ema_start must be >= 0; got {t.ema_start}")
-    _require(0 <= t.lr_decay_start < 1, f"train.lr_decay_start must be in [0, 1); got {t.lr_decay_start}")
+    _require(0 <= t.lr_hold < 1, f"train.lr_hold must be in [0, 1); got {t.lr_hold}")
     _require(g.penalty_weight >= 0, f"gan.penalty_weight must be >= 0; got {g.penalty_weight}")
     _require(0 <= g.label_smoothing < 0.5, f"gan.label_smoothing must be in [0, 0.5); got {g.label_smoothing}")
     _require(g.instance_noise >= 0, f"gan.instance_noise must be >= 0; got {g.instance_noise}")

@@ -132,7 +132,7 @@ PRESETS: dict[str, Preset] = {
         "gan": {"kind": "cyclegan", "loss": "least_squares"},
         "cyclegan": {"crop": 64, "blocks": 6},
         "train": {"steps": 2000, "time_budget": "10m", "batch_size": 1, "lr_g": 2e-4, "lr_d": 2e-4,
-                  "betas": [0.5, 0.999], "lr_schedule": "linear", "lr_decay_start": 0.5, "log_every": 50,
+                  "betas": [0.5, 0.999], "lr_schedule": "linear", "lr_hold": 0.5, "log_every": 50,
                   "sample_every": 250, "checkpoint_every": 500},
         "eval": {"every": 0},
     }),

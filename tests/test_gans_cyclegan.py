@@ -142,7 +142,7 @@ def test_resume_with_the_pools_is_bit_for_bit(tmp_path):
 
 
 def test_lr_is_constant_then_falls_linearly_to_zero(tmp_path):
-    train(tiny(tmp_path, 8, lr_schedule="linear", lr_decay_start=0.5), out=tmp_path / "run")
+    train(tiny(tmp_path, 8, lr_schedule="linear", lr_hold=0.5), out=tmp_path / "run")
     lines = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     lr = {r["step"]: r["lr/generators"] for r in lines if "lr/generators" in r}
     assert lr == pytest.approx({s: 2e-4 * min(1.0, (8 - s) / 4) for s in range(1, 9)})
