@@ -73,3 +73,24 @@ def test_translate_colourises_grey_and_colour_images(tmp_path, capsys):
     assert "no such image or folder" in capsys.readouterr().err
     assert main(["evaluate", str(run), "--pairs", str(photos)]) == 0
     assert "colourfulness_ratio" in capsys.readouterr().out
+
+
+def test_pix2pix_from_grey_labels_to_colour_evaluates_on_pairs_and_refuses_other_channels(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    for side, channels in (("A", 1), ("B", 3)):
+        (tmp_path / "pairs" / side).mkdir(parents=True)
+        for i in range(2):
+            shape = (16, 24) if channels == 1 else (16, 24, 3)
+            Image.fromarray((rng.random(shape) * 255).astype(np.uint8)).save(tmp_path / "pairs" / side / f"{i}.png")
+    run = trained(tmp_path, "pix2pix", tmp_path / "pairs", crop=16, depth=3, receptive_field=16)
+    gan, _ = load_run(run)
+    assert gan.channels == (1, 3)
+    assert gan.translate(np.zeros((20, 30), np.uint8)).shape == (20, 30, 3)  # any size, grey in, colour out
+    assert main(["evaluate", str(run), "--pairs", str(tmp_path / "pairs")]) == 0
+    assert "psnr_y" in capsys.readouterr().out
+    colour = tmp_path / "colour"
+    for side in ("A", "B"):
+        (colour / side).mkdir(parents=True)
+        Image.fromarray((rng.random((16, 16, 3)) * 255).astype(np.uint8)).save(colour / side / "0.png")
+    assert main(["evaluate", str(run), "--pairs", str(colour)]) == 2
+    assert "pairs of 3 -> 3 channels" in capsys.readouterr().err

@@ -106,7 +106,10 @@ def evaluate_pairs(run: str | Path, pairs: str | Path, *, checkpoint: str = "las
 
     gan = load_translator(run, checkpoint, device)
     data = load_paired(pairs, gan.task, crop=gan.scale, scale=gan.scale, repeats=1, flip=False,
-                       channels=None if gan.task == "colorize" else gan.channels[1])
+                       channels=gan.channels[1] if gan.task == "sr" else None)
+    if gan.task == "pairs" and data.channels != gan.channels:
+        raise DataError(f"{pairs}: pairs of {data.channels[0]} -> {data.channels[1]} channels, but {run} translates "
+                        f"{gan.channels[0]} -> {gan.channels[1]}")
     names = ("psnr_y", "ssim_y", "psnr", "hf_ratio", "colourfulness")
     sums: dict[str, dict[str, float]] = {}
     border = gan.scale if gan.scale > 1 else 0
