@@ -25,9 +25,11 @@ as the scale's ends, real held-out B images themselves. Targets (issue 14): labe
 
 Run from the repository root::
 
-    python benchmarks/cyclegan.py --device cuda                 # 3 seeds, 6,000 steps each (GPU)
-    python benchmarks/cyclegan.py --threads 2 --time-budget 20m  # 3 seeds on 2 CPU cores, 20 min each
-    python benchmarks/cyclegan.py --quick                         # a smoke test: 30 steps, 1 seed
+    # 3 seeds of up to 6,000 steps or 3 minutes each on a GPU: about 10 minutes in all
+    python benchmarks/cyclegan.py --device cuda --time-budget 3m --threads 8 --out benchmarks/results/cyclegan_cuda.json
+    # 3 seeds on 2 CPU cores, 20 minutes each (about 65 minutes in all)
+    python benchmarks/cyclegan.py --threads 2 --time-budget 20m
+    python benchmarks/cyclegan.py --quick     # a smoke test: 30 steps, 1 seed (about a minute)
 """
 
 from __future__ import annotations
