@@ -36,6 +36,8 @@ class DataConfig:
     labels: Optional[str] = None  # a label file (.txt, .npy, .csv) for an image folder or an array file
     holdout: float = 0.0  # a stratified share of labelled data never trained on (ganforge augment validates on it)
     holdout_seed: int = 0  # chooses the held-out samples (see ganforge.data.holdout)
+    a: Optional[str] = None  # unpaired translation (gan.kind=cyclegan): the domain A images (a folder or a data set)
+    b: Optional[str] = None  # ... and the domain B images; unset: data.source/trainA and data.source/trainB
 
 
 @dataclass
@@ -89,6 +91,7 @@ class TrainConfig:
     lr_d: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)
     lr_schedule: Literal["constant", "linear"] = "constant"  # linear: decay to 0 at `steps`
+    lr_hold: float = 0.0  # linear: the fraction of the steps at a constant LR before the decay (CycleGAN: 0.5)
     ema: float = 0.0  # decay of the EMA of G's weights; 0 turns it off
     ema_start: int = 0  # copy G's weights into the EMA until this step
     device: str = "auto"  # auto (CUDA when present), cpu, cuda, cuda:1, ...
@@ -335,6 +338,7 @@ def check(config: Config, warn: bool = True) -> None:
     _require(0 <= t.ema < 1, f"train.ema must be in [0, 1) (0 turns it off); got {t.ema}")
     _require(t.dist_timeout > 0, f"train.dist_timeout must be > 0 (seconds); got {t.dist_timeout}")
     _require(t.ema_start >= 0, f"train.ema_start must be >= 0; got {t.ema_start}")
+    _require(0 <= t.lr_hold < 1, f"train.lr_hold must be in [0, 1); got {t.lr_hold}")
     _require(g.penalty_weight >= 0, f"gan.penalty_weight must be >= 0; got {g.penalty_weight}")
     _require(0 <= g.label_smoothing < 0.5, f"gan.label_smoothing must be in [0, 0.5); got {g.label_smoothing}")
     _require(g.instance_noise >= 0, f"gan.instance_noise must be >= 0; got {g.instance_noise}")

@@ -151,6 +151,20 @@ PRESETS: dict[str, Preset] = {
                     _translation("srgan", 1600, 8, 32, crop=64, scale=4, pretrain_steps=800)),
     "esrgan": Preset("x4 super-resolution, ESRGAN-lite (3 RRDB blocks, relativistic D): --set data.source=DIR",
                      _translation("esrgan", 1600, 8, 32, crop=64, scale=4, pretrain_steps=800)),
+    "cyclegan": Preset("CycleGAN (two 6-block ResNet translators, 70x70 PatchGANs, least squares, cycle x10, "
+                       "identity x5, pools of 50 fakes; LR constant, then linearly to 0) on two unpaired image "
+                       "folders: --set data.a=DIR --set data.b=DIR; 64-px crops, 2,000 steps or 10 minutes (the "
+                       "paper: --set cyclegan.crop=256 --set cyclegan.blocks=9 --set model.width=64 on a GPU)", {
+        "name": "cyclegan",
+        "data": {"source": ""},
+        "model": {"width": 32},
+        "gan": {"kind": "cyclegan", "loss": "least_squares"},
+        "cyclegan": {"crop": 64, "blocks": 6},
+        "train": {"steps": 2000, "time_budget": "10m", "batch_size": 1, "lr_g": 2e-4, "lr_d": 2e-4,
+                  "betas": [0.5, 0.999], "lr_schedule": "linear", "lr_hold": 0.5, "log_every": 50,
+                  "sample_every": 250, "checkpoint_every": 500},
+        "eval": {"every": 0},
+    }),
     "gaussian1d": Preset(
         "MLP GAN learning a 1-D Gaussian; seconds on a CPU",
         {

@@ -156,8 +156,8 @@ class GANType:
 
 #: ``gan.kind`` -> :class:`GANType`.
 GAN_TYPES: Registry[GANType] = Registry("GAN type", "gan.kind", loader=[
-    "ganforge.gans.types", "ganforge.gans.translation_types", "ganforge.gans.audio", "ganforge.gans.music",
-    "ganforge.tabular.gan_type"])
+    "ganforge.gans.types", "ganforge.gans.translation_types", "ganforge.gans.cyclegan_type", "ganforge.gans.audio",
+    "ganforge.gans.music", "ganforge.tabular.gan_type"])
 
 
 #: ``model.arch`` -> ``ganforge.nets.Architecture`` (a generator and discriminator family).

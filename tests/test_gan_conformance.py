@@ -21,7 +21,10 @@ from conftest import SOUND_KINDS, tiny_image_config, tiny_sound_config
 SECTIONS = {"pix2pix": {"crop": 8, "depth": 3, "receptive_field": 16},
             "colorize": {"crop": 8, "depth": 3, "receptive_field": 16},
             "srgan": {"crop": 8, "scale": 2, "blocks": 1, "receptive_field": 16, "pretrain_steps": 2},
-            "esrgan": {"crop": 8, "scale": 2, "blocks": 1, "growth": 4, "receptive_field": 16, "pretrain_steps": 2}}
+            "esrgan": {"crop": 8, "scale": 2, "blocks": 1, "growth": 4, "receptive_field": 16, "pretrain_steps": 2},
+            "cyclegan": {"crop": 8, "blocks": 1, "receptive_field": 16, "pool_size": 20}}
+#: Data keys of types that read their own: cyclegan's two domains (both the digits, for the protocol).
+DATA = {"cyclegan": {"a": "digits", "b": "digits"}}
 PAIRS: dict[str, str] = {}
 
 
@@ -52,6 +55,7 @@ def config(kind: str, steps: int, folder) -> dict:
         cfg[kind] = SECTIONS[kind]
     if kind in PAIRS:
         cfg["data"]["source"] = PAIRS[kind]
+    cfg["data"].update(DATA.get(kind, {}))
     cfg["train"].update(steps=steps, precision="fp32", ema=0.9, ema_start=1, checkpoint_every=2)
     cfg["gan"].update(kind=kind, instance_noise=0.1, instance_noise_steps=8)
     return cfg

@@ -116,7 +116,7 @@ def _run(args: argparse.Namespace) -> int:
 # -- translate / upscale: image-to-image runs ------------------------------------------------------------
 def add_translation_commands(subparsers: Any) -> None:
     """Add ``ganforge translate`` and ``ganforge upscale``."""
-    for name, what in (("translate", "translate images with a trained pix2pix / colorize run"),
+    for name, what in (("translate", "translate images with a trained pix2pix / colorize / cyclegan run"),
                        ("upscale", "enlarge images with a trained srgan / esrgan run")):
         p = subparsers.add_parser(name, help=what, description=f"{what[0].upper()}{what[1:]}: every image of any "
                                   "size, in overlapping blended tiles (memory bounded by the tile), to PNGs in --out.")
@@ -130,7 +130,10 @@ def add_translation_commands(subparsers: Any) -> None:
                             "radius for SR networks, exact as the whole image; 32 for a U-Net)")
         p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
         p.add_argument("--overwrite", action="store_true", help="write into an existing folder ganforge did not write")
-        p.set_defaults(func=_translate, upscale=name == "upscale")
+        if name == "translate":
+            p.add_argument("--direction", choices=("AtoB", "BtoA"), default=None,
+                           help="cyclegan: translate A images to B (AtoB, the default) or B images to A (BtoA)")
+        p.set_defaults(func=_translate, upscale=name == "upscale", direction=None)
 
 
 def _translate(args: argparse.Namespace) -> int:
@@ -138,6 +141,6 @@ def _translate(args: argparse.Namespace) -> int:
 
     written = translate_files(args.run, args.input, args.out, checkpoint=args.checkpoint, tile=args.tile,
                               overlap=args.overlap, device=args.device, overwrite=args.overwrite,
-                              upscale=args.upscale)
+                              upscale=args.upscale, direction=args.direction)
     console.info(f"wrote {len(written)} image(s) to {args.out}")
     return 0

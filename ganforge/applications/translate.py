@@ -33,7 +33,7 @@ def load_translator(run: str | Path, checkpoint: str = "last", device: str = "cp
     gan, cfg = load_run(run, checkpoint=checkpoint, map_location=device)
     if not isinstance(gan, Translation):
         raise ConfigError(f"{run} trained gan.kind={cfg.gan.kind}, not an image-to-image type "
-                          f"(pix2pix, colorize, srgan, esrgan)")
+                          f"(pix2pix, colorize, srgan, esrgan, cyclegan)")
     return gan
 
 
@@ -57,8 +57,9 @@ def _owned(path: Path) -> bool:
 
 def translate_files(run: str | Path, source: str | Path, out: str | Path, *, checkpoint: str = "last",
                     tile: int = 256, overlap: int | None = None, device: str = "cpu", overwrite: bool = False,
-                    upscale: bool = False) -> list[Path]:
-    """Translate (or, with ``upscale``, super-resolve) every image of ``source`` into PNGs in folder ``out``."""
+                    upscale: bool = False, direction: str | None = None) -> list[Path]:
+    """Translate (or, with ``upscale``, super-resolve) every image of ``source`` into PNGs in folder ``out``;
+    ``direction`` (AtoB or BtoA) picks a CycleGAN's translator (default AtoB)."""
     from PIL import Image
 
     out = check_output(out, overwrite=overwrite, own=_owned, inputs=[run, source], folder=True,
@@ -66,6 +67,7 @@ def translate_files(run: str | Path, source: str | Path, out: str | Path, *, che
     if tile < 16 or (overlap is not None and not 0 <= overlap < tile):
         raise ConfigError(f"--tile must be >= 16 and --overlap in [0, tile); got {tile} and {overlap}")
     gan = load_translator(run, checkpoint, device)
+    gan.translator(direction)  # a bad direction fails before any image is read
     if upscale and gan.scale == 1:
         raise ConfigError(f"{run} translates without enlarging (scale 1): use `ganforge translate`")
     inputs = _inputs(source)
@@ -78,12 +80,12 @@ def translate_files(run: str | Path, source: str | Path, out: str | Path, *, che
                 img = img.convert("L" if img.mode in ("1", "L", "LA", "I", "I;16", "F") else "RGB")
         except (OSError, ValueError) as exc:
             raise DataError(f"cannot read image {path}: {exc}") from None
-        result = gan.translate(img, tile=tile, overlap=overlap)
+        result = gan.translate(img, tile=tile, overlap=overlap, direction=direction)
         target = out / Path(name).with_suffix(".png")
         target.parent.mkdir(parents=True, exist_ok=True)
         written.append(atomic_write(target, lambda f, im=result: im.save(f, format="PNG")))
     write_json(out / MANIFEST, {"format": "ganforge-translations-1", "run": str(run), "checkpoint": checkpoint,
-                                "tile": tile, "overlap": overlap, "scale": gan.scale,
+                                "tile": tile, "overlap": overlap, "scale": gan.scale, "direction": direction,
                                 "files": [p.relative_to(out).as_posix() for p in written],
                                 "seconds": round(time.perf_counter() - t0, 3)})
     return written

@@ -144,11 +144,12 @@ class GAN(nn.Module):
         return torch.randn(n, self.latent_dim, device=device, generator=generator)
 
     @contextlib.contextmanager
-    def sampling(self, averaged: bool = True) -> Iterator[nn.Module]:
-        """The generator that samples, in eval mode for the duration: the averaged copy when there is
-        one and ``averaged``, else the trained one; never a DDP wrapper."""
-        net = self.averaged.get("generator") if averaged else None
-        net = unwrap(net if net is not None else self.generator)
+    def sampling(self, averaged: bool = True, name: str = "generator") -> Iterator[nn.Module]:
+        """The generator that samples (the network called ``name``; types with several generators, such
+        as CycleGAN, name one), in eval mode for the duration: the averaged copy when there is one and
+        ``averaged``, else the trained one; never a DDP wrapper."""
+        net = self.averaged.get(name) if averaged else None
+        net = unwrap(net if net is not None else getattr(self, name))
         was_training = net.training
         net.eval()
         try:

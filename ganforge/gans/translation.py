@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganforge.data.paired import Task, encode_input, render, shown_input
-from ganforge.errors import DataError
+from ganforge.errors import ConfigError, DataError
 from ganforge.gans.base import GAN
 from ganforge.gans.protocol import Phase, Preview, StepOutput
 from ganforge.nets import unwrap
@@ -169,11 +169,11 @@ class Translation(GAN):
     # -- using the translator ---------------------------------------------------------------------
     @torch.no_grad()
     def sample(self, n: int, *, images: Tensor | None = None, averaged: bool = True, batch_size: int = 16,
-               **_: Any) -> Tensor:
+               direction: str | None = None, **_: Any) -> Tensor:
         """Outputs, as images in [-1, 1], for the first ``n`` network ``images`` (inputs in [-1, 1])."""
         if images is None:
             raise DataError("a translator makes outputs of given inputs: pass images=(N, C, H, W) inputs in [-1, 1]")
-        with self.sampling(averaged) as net:
+        with self.sampling(averaged, self.translator(direction)) as net:
             device = next(net.parameters()).device
             outs = [render(self.task, x, net(x).float()) for x in images[:n].to(device).float().split(batch_size)]
         return torch.cat(outs)
@@ -189,8 +189,17 @@ class Translation(GAN):
         rows = torch.stack([shown_input(self.task, inputs.to(out.device), out), out, shown], 1)
         return Preview(rows.flatten(0, 1).cpu(), columns=3)
 
+    def translator(self, direction: str | None = None) -> str:
+        """The name of the generator that translates in ``direction``: a paired type translates one way, as
+        it was trained (None or AtoB); CycleGAN has one generator per direction."""
+        if direction not in (None, "AtoB"):
+            raise ConfigError(f"this model translates one way, as it was trained; direction {direction} applies "
+                              f"to gan.kind=cyclegan")
+        return "generator"
+
     @torch.no_grad()
-    def apply(self, inputs: Tensor, *, tile: int = 256, overlap: int | None = None, averaged: bool = True) -> Tensor:
+    def apply(self, inputs: Tensor, *, tile: int = 256, overlap: int | None = None, averaged: bool = True,
+              direction: str | None = None) -> Tensor:
         """The network's raw output for inputs ``(N, C, H, W)`` of any size, in overlapping tiles.
 
         ``overlap`` (input pixels) defaults to twice G's receptive radius where it is known (SR networks:
@@ -201,18 +210,20 @@ class Translation(GAN):
         if tile <= overlap:
             raise DataError(f"tiles of {tile} px must be larger than their overlap ({overlap} px); raise the tile size")
         margin = min(self.radius or overlap // 4, (overlap - 1) // 2)
-        with self.sampling(averaged) as net:
+        with self.sampling(averaged, self.translator(direction)) as net:
             device = next(net.parameters()).device
             return tiled(lambda x: net(x.to(device)).float(), inputs, tile=tile, overlap=overlap, margin=margin,
                          scale=self.scale, multiple=self.multiple).cpu()
 
-    def translate(self, images: Any, *, tile: int = 256, overlap: int | None = None, averaged: bool = True) -> Any:
+    def translate(self, images: Any, *, tile: int = 256, overlap: int | None = None, averaged: bool = True,
+                  direction: str | None = None) -> Any:
         """Translate a picture (a PIL image, a uint8 array ``(H, W[, C])``) or a list of them, of any size;
-        returns the same kind (uint8 arrays ``(H, W, C)`` for arrays)."""
+        returns the same kind (uint8 arrays ``(H, W, C)`` for arrays). ``direction``: see :meth:`translator`."""
         from PIL import Image
 
         if isinstance(images, (list, tuple)):
-            return [self.translate(im, tile=tile, overlap=overlap, averaged=averaged) for im in images]
+            return [self.translate(im, tile=tile, overlap=overlap, averaged=averaged, direction=direction)
+                    for im in images]
         pil = isinstance(images, Image.Image)
         arr = np.array(images.convert("RGB") if pil and images.mode not in ("L", "RGB") else images)
         if arr.dtype != np.uint8 or arr.ndim not in (2, 3):
@@ -220,7 +231,7 @@ class Translation(GAN):
         t = torch.from_numpy(np.ascontiguousarray(arr))
         t = t[None] if t.ndim == 2 else t[..., :3].permute(2, 0, 1)
         x = encode_input(self.task, t, self.channels[0])
-        y = render(self.task, x, self.apply(x, tile=tile, overlap=overlap, averaged=averaged))
+        y = render(self.task, x, self.apply(x, tile=tile, overlap=overlap, averaged=averaged, direction=direction))
         from ganforge.io import to_uint8
 
         out = to_uint8(y)[0]

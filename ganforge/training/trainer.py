@@ -353,8 +353,9 @@ class Trainer:
         return _to_device(self.data.batch(next(self.batches)), self.device, self.memory_format)
 
     def _lr_factor(self, step: int) -> float:
-        if self.cfg.lr_schedule == "linear":
-            return max(0.0, 1.0 - step / self.budget.planned)
+        if self.cfg.lr_schedule == "linear":  # constant for lr_hold of the steps, then linearly to 0
+            start = self.cfg.lr_hold * self.budget.planned
+            return 1.0 if step <= start else max(0.0, 1.0 - (step - start) / (self.budget.planned - start))
         return 1.0
 
     def _follow_budget(self, bar: Any, main: bool) -> None:
