@@ -65,3 +65,22 @@ def test_a_resumed_run_measures_its_pace_from_where_it_continues():
 def test_a_budget_must_be_positive():
     with pytest.raises(ValueError):
         StepBudget(10, 0.0)
+
+
+def test_the_estimate_settles_after_twenty_steps_or_a_twentieth_of_the_budget():
+    clock = FakeClock()
+    budget = StepBudget(10_000, 1000.0, warmup=1, clock=clock)
+    budget.start(0)
+    for step in range(1, 21):
+        clock.now += 0.01
+        budget.after_step(step)
+    assert budget.estimated and not budget.settled  # 19 steps, 0.19 s measured
+    clock.now += 0.01
+    budget.after_step(21)
+    assert budget.settled
+    slow = StepBudget(10_000, 100.0, warmup=1, clock=clock)
+    slow.start(21)
+    for step in range(22, 25):
+        clock.now += 3.0
+        slow.after_step(step)
+    assert slow.settled  # 6 s of 100 measured

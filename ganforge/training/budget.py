@@ -35,7 +35,8 @@ class StepBudget:
         self.clock = clock or time.perf_counter
         self.planned = self.steps  # the steps the run is expected to reach
         self._t0 = self._pace_t = 0.0
-        self._step0 = self._pace_step = 0
+        self._step0 = self._pace_step = self._last_step = 0
+        self._last_t = 0.0
         self.pace = math.nan  # seconds per step after the warm-up; nan until measured
 
     def start(self, step: int) -> None:
@@ -49,6 +50,13 @@ class StepBudget:
         return not math.isnan(self.pace)
 
     @property
+    def settled(self) -> bool:
+        """True once the pace has been measured over 20 steps or 5% of the budget (an estimate worth printing)."""
+        if not self.estimated or self.seconds is None:
+            return False
+        return self._last_step - self._pace_step >= 20 or self._last_t - self._pace_t >= 0.05 * self.seconds
+
+    @property
     def elapsed(self) -> float:
         return self.clock() - self._t0
 
@@ -57,6 +65,7 @@ class StepBudget:
         if self.seconds is None:
             return False
         now = self.clock()
+        self._last_step, self._last_t = step, now
         if step - self._step0 == self.warmup:
             self._pace_t, self._pace_step = now, step
         elif step - self._step0 > self.warmup:

@@ -364,7 +364,7 @@ class Trainer:
         budget = self.budget
         if budget.seconds is None:
             return
-        was_estimated, before = budget.estimated, budget.planned
+        was_settled, before = budget.settled, budget.planned
         used = budget.after_step(self.step)
         if self.dist.enabled:  # every process follows rank 0's clock
             t = torch.tensor([float(budget.planned), float(used)], device=self.device)
@@ -375,7 +375,7 @@ class Trainer:
                 ema.start = round(self.cfg.ema_start * budget.planned / self.cfg.steps)
             bar.total = budget.planned
             bar.refresh()
-        if main and budget.estimated and not was_estimated and self.cfg.progress and budget.planned < self.cfg.steps:
+        if main and budget.settled and not was_settled and self.cfg.progress and budget.planned < self.cfg.steps:
             print(f"time budget {format_duration(budget.seconds)}: about {budget.planned:,} of {self.cfg.steps:,} "
                   f"steps fit ({budget.pace * 1000:.0f} ms a step); the LR schedule and EMA start follow that",
                   file=sys.stderr, flush=True)
