@@ -86,3 +86,38 @@ def _console_at_normal():
     console.set_verbosity(console.NORMAL)
     console.output_on_stdout(False)
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def chorales_file(tmp_path_factory):
+    """The shared Bach chorales file, or (on a machine without it, e.g. a fresh clone) a small synthetic
+    file of the same layout -- 24 four-voice "chorales" of random-walk pitches -- found through
+    $GANFORGE_DATA, so the piano-roll GAN's tests run everywhere."""
+    import os
+
+    import numpy as np
+
+    from ganforge.data.shared import ENV_DATA, shared_file
+    from ganforge.errors import DataError
+
+    try:
+        yield shared_file("bach_chorales_16th.npz", "the Bach chorales data set")
+        return
+    except DataError:
+        pass
+    folder = tmp_path_factory.mktemp("shared-data")
+    rng = np.random.default_rng(0)
+    n, length = 24, 160
+    steps = np.cumsum(rng.integers(-2, 3, size=(n * length, 4)), axis=0) % 12
+    pitch = (np.array([72, 64, 57, 48]) + steps).astype(np.int8)
+    np.savez(folder / "bach_chorales_16th.npz", pitch=pitch, pitch_c=pitch,
+             offsets=np.arange(n + 1) * length, split=np.array([0] * 16 + [1] * 4 + [2] * 4, dtype=np.int8),
+             pickup_16th=np.zeros(n, np.int16), bar_16th=np.full(n, 16, np.int16),
+             split_names=np.array(["train", "valid", "test"]))
+    old = os.environ.get(ENV_DATA)
+    os.environ[ENV_DATA] = str(folder)
+    yield folder / "bach_chorales_16th.npz"
+    if old is None:
+        os.environ.pop(ENV_DATA, None)
+    else:
+        os.environ[ENV_DATA] = old
