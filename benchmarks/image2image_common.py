@@ -16,6 +16,22 @@ TRAIN = ("astronaut", "coffee", "rocket", "hubble_deep_field", "immunohistochemi
 TEST = ("chelsea", "stereo_motorcycle", "sklearn_flower")
 
 
+def save_results(benchmark: str, args: Any, timings: dict[str, Any], checks: dict[str, Any],
+                 results: dict[str, Any], **extra: Any) -> Path:
+    """Write ``benchmarks/results/<benchmark>[_<tag>].json``: the split, the arguments, the device (and GPU),
+    the machine, timings, the target checks and each model's values."""
+    from common import machine, write_result
+
+    root = Path(__file__).resolve().parents[1]
+    gpu = torch.cuda.get_device_name() if args.device.startswith("cuda") else None
+    record = {"benchmark": benchmark, **extra, "train": TRAIN, "test": TEST, "args": vars(args), "device": args.device,
+              "gpu": gpu, "machine": machine(), "timings": timings, "checks": checks,
+              "results": {k: v["values"] for k, v in results.items()}}
+    out = root / "benchmarks" / "results" / f"{benchmark}{'_' + args.tag if args.tag else ''}.json"
+    write_result(record, out)
+    return out
+
+
 def photo(name: str) -> np.ndarray:
     """uint8 (H, W, 3) photo by name (``sklearn_*``: scikit-learn's sample images)."""
     if name.startswith("sklearn_"):

@@ -29,9 +29,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from common import machine, write_result  # noqa: E402
-from image2image_common import TEST, TRAIN, score, seconds_per_step, train_stages, with_sets, write_folder  # noqa: E402
+from image2image_common import TEST, TRAIN, save_results, score, seconds_per_step, train_stages, with_sets, write_folder  # noqa: E402
 
 
 def config(kind: str, source: Path, args: argparse.Namespace) -> dict:
@@ -150,11 +148,7 @@ def main() -> None:
         print("  " + ", ".join(f"{k}={v:.3f}" for k, v in checks.items()))
         root = Path(__file__).resolve().parents[1]
         picture({k: v for k, v in results.items()}, targets, root / "docs" / "super_resolution.png")
-        write_result({"benchmark": "super_resolution", "scale": 4, "train": TRAIN, "test": TEST, "args": vars(args),
-                      "device": args.device, "gpu": torch.cuda.get_device_name() if args.device.startswith("cuda") else None,
-                      "machine": machine(), "timings": timings, "checks": checks,
-                      "results": {k: v["values"] for k, v in results.items()}},
-                     root / "benchmarks" / "results" / f"super_resolution{'_' + args.tag if args.tag else ''}.json")
+        save_results("super_resolution", args, timings, checks, results, scale=4)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
