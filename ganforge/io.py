@@ -123,6 +123,19 @@ def remove_leftovers(path: str | Path) -> list[Path]:
     return removed
 
 
+def remove_leftovers_in(folder: str | Path) -> list[Path]:
+    """:func:`remove_leftovers` for every file of ``folder`` that a killed write left a temporary of."""
+    names = set()
+    try:
+        for entry in Path(folder).iterdir():
+            m = re.fullmatch(r"\.(.+)\.(?:\d+\.[a-z0-9_]{8}\.tmp|old-\d+)", entry.name)
+            if m:
+                names.add(m.group(1))
+    except OSError:
+        return []
+    return [removed for name in sorted(names) for removed in remove_leftovers(Path(folder) / name)]
+
+
 def _glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
 

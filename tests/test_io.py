@@ -55,7 +55,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 
 from ganforge.errors import OutputError  # noqa: E402
-from ganforge.io import atomic_folder, folder_file, read_manifest, remove_leftovers  # noqa: E402
+from ganforge.io import atomic_folder, folder_file, read_manifest, remove_leftovers, remove_leftovers_in  # noqa: E402
 
 
 def _write_model(path, version, fmt="ganforge.Test"):
@@ -121,6 +121,20 @@ def test_leftovers_of_dead_processes_are_removed_and_nothing_else(tmp_path):
         p.write_text("x")
     assert sorted(remove_leftovers(target)) == sorted(stale)
     assert all(p.exists() for p in kept) and not any(p.exists() for p in stale)
+
+
+def test_a_folder_sweep_removes_dead_leftovers_of_every_file(tmp_path):
+    dead = os.fork()
+    if dead == 0:
+        os._exit(0)
+    os.waitpid(dead, 0)
+    stale = [tmp_path / f".metrics.jsonl.{dead}.abcd_123.tmp", tmp_path / f".run.json.{dead}.zzzzzzzz.tmp"]
+    kept = [tmp_path / f".config.yaml.{os.getpid()}.abcdefgh.tmp", tmp_path / ".hidden", tmp_path / "run.json"]
+    for p in stale + kept:
+        p.write_text("x")
+    assert sorted(remove_leftovers_in(tmp_path)) == sorted(stale)
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in stale)
+    assert remove_leftovers_in(tmp_path / "missing") == []
 
 
 class _FullDisk:

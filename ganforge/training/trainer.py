@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from ganforge.config import RESUMABLE_KEYS, ConfigError, TrainConfig, diff, with_defaults
 from ganforge.errors import TrainingDiverged
 from ganforge.durations import format_duration
-from ganforge.io import write_json, write_text
+from ganforge.io import remove_leftovers_in, write_json, write_text
 from ganforge.nets import unwrap
 from ganforge.provenance import provenance
 from ganforge.training.batches import Batches
@@ -430,6 +430,8 @@ class Trainer:
     def _start_run_dir(self, resumed: bool) -> None:
         run_dir = self.run_dir
         (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+        for folder in (run_dir, run_dir / "samples"):
+            remove_leftovers_in(folder)  # what writes of a killed earlier start left behind
         import yaml
 
         write_text(run_dir / "config.yaml", yaml.safe_dump(self.run_config, sort_keys=False))
