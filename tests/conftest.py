@@ -36,6 +36,8 @@ SOUND_KINDS = ("wavegan", "specgan", "musegan")
 
 def tiny_audio_file() -> str:
     """A labelled .npz of 12 one-second tones (3 classes, 16 kHz; written once per session)."""
+    import atexit
+    import shutil
     import tempfile
     from pathlib import Path
 
@@ -46,7 +48,9 @@ def tiny_audio_file() -> str:
         t = np.arange(16384) / 16000
         label = np.arange(12) % 3
         audio = 0.5 * np.sin(2 * np.pi * (220 * (1 + label[:, None])) * t) * np.hanning(16384)
-        _TINY_AUDIO = str(Path(tempfile.mkdtemp(prefix="ganforge-sound-")) / "tones.npz")
+        folder = tempfile.mkdtemp(prefix="ganforge-sound-")
+        atexit.register(shutil.rmtree, folder, True)  # the session's file, not left in /tmp
+        _TINY_AUDIO = str(Path(folder) / "tones.npz")
         np.savez(_TINY_AUDIO, audio=(audio * 32767).astype(np.int16), label=label, sample_rate=16000)
     return _TINY_AUDIO
 
