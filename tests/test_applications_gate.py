@@ -9,9 +9,10 @@ import torch
 from torch import nn
 
 from ganforge.applications import gate
-from ganforge.applications.enlarge import augment
+from ganforge.applications.enlarge import augment, plan_additions
 from ganforge.data import load_dataset
 from ganforge.data.holdout import stratified_holdout
+from ganforge.errors import ConfigError
 
 
 _train_judge = gate.train_judge
@@ -94,6 +95,33 @@ def test_a_better_candidate_is_chosen():
                        "dagan")[0] == "random oversampling"  # a tie goes to the baseline
 
 
+def test_each_data_set_that_adds_images_keeps_its_best_share_of_the_plan(monkeypatch):
+    assert gate.scaled([10, 0, 3, 1], 0.5) == [5, 0, 2, 1]  # a planned class keeps at least one image
+
+    def score(train, additions, held_out, **kw):  # best with 10 added images, whoever made them
+        f = 1 / (1 + abs(len(additions[1]) - 10))
+        return gate.Scores(f, f, f), "judge"
+
+    monkeypatch.setattr(gate, "score_candidate", score)
+    monkeypatch.setattr(gate, "filter_synthetic",
+                        lambda judge, real, x, y, **kw: (torch.ones(len(y), dtype=torch.bool), {"generated": len(y),
+                                                         "accepted": len(y), "acceptance": 1.0, "classifier_agrees": 1.0,
+                                                         "realistic": 1.0, "by_class": {}}))
+    monkeypatch.setattr(gate, "_logits", lambda judge, x: (None, torch.zeros(len(x), 2)))
+    x = images([10, 20, 200, 210])
+    y = torch.tensor([0, 0, 1, 1])
+
+    def draw(counts):
+        labels = torch.cat([torch.full((m,), c) for c, m in enumerate(counts)])
+        return images([100] * len(labels)), labels, torch.full((len(labels),), -1)
+
+    result = gate.run_gate((x, y), (x, y), [10, 10], num_classes=2, synthesize=draw, candidate="cgan",
+                           mixes=(0.25, 0.5, 1.0))
+    assert result["mix"] == {"classical augmentation": 0.5, "random oversampling": 0.5, "cgan": 0.5}
+    assert set(result["by_mix"]["cgan"]) == {0.25, 0.5, 1.0}
+    assert result["scores"]["cgan"] == result["by_mix"]["cgan"][0.5] and result["scores"]["cgan"].macro_f1 == 1.0
+
+
 def test_augment_holds_out_a_stratified_share_that_the_gan_never_trains_on(tmp_path, monkeypatch):
     monkeypatch.setattr(gate, "train_judge", gate_judge)
     from ganforge.runs.experiment import config_from, load_data
@@ -121,3 +149,10 @@ def test_augment_holds_out_a_stratified_share_that_the_gan_never_trains_on(tmp_p
     assert not any(bytes(img.numpy()) in held_images for img in trained_on.data)
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["validation"]["chosen"] == summary["handed_over"]
+    mix = check["mix"].get(summary["handed_over"], 1.0)  # the share chosen on the held-out images is written
+    assert set(check["by_mix"]["cgan"]) == {str(m) for m in gate.MIXES} and summary["mix"] == mix
+    if summary["handed_over"] != "real only":
+        plan = plan_additions(torch.bincount(x.labels[:120], minlength=10).tolist(), per_class=14)
+        assert [c["synthetic"] for c in summary["classes"]] == gate.scaled(plan, mix)
+    with pytest.raises(ConfigError, match="--mix"):
+        augment(np_path, tmp_path / "out2", per_class=14, mix=1.5, progress=None)

@@ -50,6 +50,9 @@ def add_commands(subparsers: Any) -> None:
     check.add_argument("--fallback", choices=["baseline", "none"], default="baseline",
                        help="when the synthetic data does not help: write the best baseline's data set (default) "
                             "or nothing")
+    check.add_argument("--mix", type=float, default=None, metavar="SHARE",
+                       help="write this share (0-1] of the planned synthetic images (default: the better of half and "
+                            "all of them on the held-out images; all of them without the check)")
     check.add_argument("--no-filter", dest="filter_samples", action="store_false",
                        help="keep every synthetic sample (default: keep those a classifier trained on the real "
                             "images reads as their class and that lie near real images)")
@@ -97,7 +100,7 @@ def _run(args: argparse.Namespace) -> int:
                           preset=args.preset, overrides=overrides, seed=args.seed, fmt=args.format,
                           escape_formulas=args.escape_formulas is not False, validation=args.validation,
                           force=args.force, fallback=args.fallback, filter_samples=args.filter_samples,
-                          progress=console.info)
+                          mix=args.mix, progress=console.info)
         if summary.get("written") is False:
             return 0
     width = max(5, *(len(c["name"]) for c in summary["classes"]))

@@ -312,14 +312,16 @@ def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = 
             overrides: Sequence[dict[str, Any]] = (), seed: int = 0, fmt: str = "auto",
             escape_formulas: bool = True, validation: float = 0.2, force: bool = False,
             fallback: str = "baseline", filter_samples: bool = True, min_confidence: float = 0.5,
-            progress: Any = print) -> dict[str, Any]:
+            mix: float | None = None, progress: Any = print) -> dict[str, Any]:
     """Load, plan, get a GAN (train or reuse), check that its samples help, generate and write.
 
     With ``validation`` > 0 a stratified share of the images is held out (the GAN never trains on it) and
     :mod:`ganforge.applications.gate` scores real only, classical augmentation, random oversampling and the
     GAN's filtered samples on it: the GAN's data set is written only when it beats them all (or ``force``);
-    otherwise the best baseline's (``fallback="baseline"``) or nothing (``"none"``). Returns the manifest
-    summary (``validation`` holds the scores, the choice and why; ``filter`` the acceptance rates).
+    otherwise the best baseline's (``fallback="baseline"``) or nothing (``"none"``). ``mix`` is the share of
+    the planned additions that is written (in (0, 1]); when not given it is chosen on the held-out images
+    from :data:`gate.MIXES` (1 without a check). Returns the manifest summary (``validation`` holds the
+    scores, the choice and why; ``filter`` the acceptance rates; ``mix`` the share written).
     """
     from ganforge.applications import gate
 
@@ -331,6 +333,8 @@ def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = 
         raise ConfigError(f"--validation must be a share in [0, 1); got {validation}")
     if fallback not in ("baseline", "none"):
         raise ConfigError(f"--fallback must be baseline or none; got {fallback!r}")
+    if mix is not None and not 0 < mix <= 1:
+        raise ConfigError(f"--mix must be a share of the planned images in (0, 1]; got {mix}")
     data = load_labelled(source, labels, image_size)
     additions = plan_additions(data.counts(), per_class=per_class, balance=balance)
     out = Path(out).expanduser()
@@ -345,7 +349,8 @@ def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = 
     if split is not None:
         overrides = [*overrides, {"data": {"holdout": validation, "holdout_seed": seed}}]
     if sum(additions) and run is None:
-        say(_expected_cost(method, data, preset, overrides, checked=split is not None))
+        say(_expected_cost(method, data, preset, overrides,
+                           checks=0 if split is None else 1 + 3 * (len(gate.MIXES) if mix is None else 1)))
     gan, run_dir = (None, None) if sum(additions) == 0 else _gan_for(method, data, run, train_out, preset, overrides)
     chosen, judge = method, None
     if split is not None:
@@ -357,19 +362,25 @@ def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = 
         result = gate.run_gate((train_part.images, train_part.labels), (data.images[held], data.labels[held]),
                                plan, num_classes=len(data.classes), candidate=method, seed=seed,
                                synthesize=_sampler(gan, train_part, seed + 1),
-                               min_confidence=min_confidence, progress=say)
+                               mixes=gate.MIXES if mix is None else (mix,), min_confidence=min_confidence,
+                               progress=say)
         chosen, reason = gate.choose(result["scores"], method, force=force)
         judge = result["judge"]
         info["validation"] = {"fraction": validation, "held_out": len(held), "chosen": chosen, "reason": reason,
                               "scores": {k: v.as_dict() for k, v in result["scores"].items()},
+                              "mix": result["mix"],
+                              "by_mix": {k: {str(m): v.as_dict() for m, v in by.items()} for k, by in result["by_mix"].items()},
                               "filter_on_training_part": result["filter"]}
-        say(_score_table(result["scores"]) + "\n" + reason)
+        say(_score_table(result["scores"], result["mix"]) + "\n" + reason)
+        mix = result["mix"].get(chosen, 1.0)
         if chosen != method and fallback == "none":
             say(f"nothing written to {out} (--fallback none)")
             return {**info, "written": False}
     if filter_samples and judge is None and gan is not None and chosen == method:
         say("training a classifier on the real images to filter the synthetic ones ...")
         judge = gate.train_judge(data.images, data.labels, seed=seed)
+    additions = gate.scaled(additions, 1.0 if mix is None else mix)
+    info["mix"] = 1.0 if mix is None else mix
     synthetic = _additions_of(chosen, gan, data, additions, seed, judge if filter_samples else None,
                               min_confidence, info)
     info.update({"handed_over": chosen, "run": run_dir, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
@@ -378,7 +389,7 @@ def augment(source: str | os.PathLike, out: str | os.PathLike, *, method: str = 
 
 
 def _expected_cost(method: str, data: LabelledImages, preset: str | None, overrides: Sequence[dict[str, Any]],
-                   checked: bool) -> str:
+                   checks: int) -> str:
     """What the job will do and how long it may take, said before it starts."""
     from ganforge.config import merge
     from ganforge.durations import format_duration, parse_duration
@@ -391,8 +402,8 @@ def _expected_cost(method: str, data: LabelledImages, preset: str | None, overri
     steps, budget = int(train.get("steps", 2000)), parse_duration(train.get("time_budget"), "train.time_budget")
     cost = f"training a {method} ({name}) for {steps:,} steps" + (
         f" or {format_duration(budget)}, whichever comes first" if budget else " (--time-budget caps the time)")
-    if checked:
-        cost += "; then 4 quick classifiers for the held-out check (at most 30 s each)"
+    if checks:
+        cost += f"; then {checks} quick classifiers for the held-out check (at most 30 s each)"
     return cost
 
 
@@ -445,10 +456,11 @@ def _sampler(gan: Any, data: LabelledImages, seed: int) -> Any:
     return lambda counts: synthesize(gan, data, counts, seed=seed + 1000 * next(calls))
 
 
-def _score_table(scores: dict[str, Any]) -> str:
+def _score_table(scores: dict[str, Any], mixes: dict[str, float]) -> str:
     width = max(len(k) for k in scores)
-    lines = [f"  {'trained on real +':<{width}}  accuracy  macro F1  minority F1"]
-    lines += [f"  {k:<{width}}  {v.accuracy:8.3f}  {v.macro_f1:8.3f}  {v.minority_f1:11.3f}" for k, v in scores.items()]
+    lines = [f"  {'trained on real +':<{width}}  accuracy  macro F1  minority F1  share of plan"]
+    lines += [f"  {k:<{width}}  {v.accuracy:8.3f}  {v.macro_f1:8.3f}  {v.minority_f1:11.3f}  "
+              f"{format(mixes[k], 'g') if k in mixes else '-':>13}" for k, v in scores.items()]
     return "\n".join(lines)
 
 

@@ -3,8 +3,9 @@
 A stratified share of the real images (``validation``) is held out: the GAN never trains on it
 (``data.holdout``). On the rest, a quick CNN classifier is trained once per candidate -- real only,
 real + classical augmentation (shifted and scaled copies), real + random oversampling (exact copies)
-and real + the GAN's samples -- and scored on the held-out images (accuracy, macro F1, the F1 of
-the rarest class). The GAN's data set is handed over only when it beats every baseline on macro F1;
+and real + the GAN's samples, each with every share of the planned additions in ``mixes`` (the mix
+of synthetic to real; half and all of the plan unless the user gives one) -- and scored on the held-out
+images (accuracy, macro F1, the F1 of the rarest class); each keeps its best share. The GAN's data set is handed over only when it beats every baseline on macro F1;
 otherwise the best baseline's is (unless ``force``), so a user never unknowingly gets a data set
 that makes their model worse.
 
@@ -24,8 +25,8 @@ from torch import Tensor
 
 from ganforge.features.train import augment_views, train_extractor
 
-__all__ = ["BASELINES", "Scores", "choose", "classical_copies", "filter_synthetic", "oversampled_copies",
-           "filtered", "run_gate", "score_candidate", "take_per_class", "train_judge"]
+__all__ = ["BASELINES", "MIXES", "Scores", "choose", "classical_copies", "filter_synthetic", "oversampled_copies",
+           "filtered", "run_gate", "scaled", "score_candidate", "take_per_class", "train_judge"]
 
 #: The data sets a user would otherwise train on, by name: additions made from the real images alone.
 BASELINES = ("real only", "classical augmentation", "random oversampling")
@@ -157,29 +158,45 @@ def choose(scores: dict[str, Scores], candidate: str, *, force: bool = False) ->
     return best, verdict + f"; {best} is handed over instead (--force hands over the synthetic data)"
 
 
+#: The shares of the planned additions tried on the held-out images when the user gives none.
+MIXES = (0.5, 1.0)
+
+
+def scaled(plan: Sequence[int], mix: float) -> list[int]:
+    """``mix`` (a share in (0, 1]) of each class's planned additions, at least one where any were planned."""
+    return [max(1, round(m * mix)) if m else 0 for m in plan]
+
+
 def run_gate(train: tuple[Tensor, Tensor], held_out: tuple[Tensor, Tensor], plan: Sequence[int], *,
              num_classes: int, synthesize: Callable[[Sequence[int]], Additions], candidate: str, seed: int = 0,
-             min_confidence: float = 0.5, steps: int | None = None, time_budget: float = 30.0,
-             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+             mixes: Sequence[float] = MIXES, min_confidence: float = 0.5, steps: int | None = None,
+             time_budget: float = 30.0, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Score real only, the baselines and ``candidate`` (``synthesize(plan)`` filtered) on ``held_out``.
 
     ``synthesize(counts)`` returns that many samples per class from the GAN (see :func:`filtered`).
-    Returns the scores, the filter's report and the classifier
-    trained on real images only (the filter's judge).
+    Each data set that adds images is scored with each share of the plan in ``mixes`` and keeps its best
+    (the baselines get the same search as the GAN, so picking the best of several is no advantage).
+    Returns the scores (the best share of each), ``mix`` (that share by name), ``by_mix`` (every score),
+    the filter's report and the classifier trained on real images only (the filter's judge).
     """
     say = progress or (lambda _: None)
     kw = dict(num_classes=num_classes, seed=seed, steps=steps, time_budget=time_budget)
     empty = (train[0][:0], train[1][:0], torch.empty(0, dtype=torch.int64))
     say("  scoring: real only")
     real_scores, judge = score_candidate(train, empty, held_out, **kw)
-    scores = {"real only": real_scores}
-    for name, make in (("classical augmentation", classical_copies), ("random oversampling", oversampled_copies)):
-        say(f"  scoring: {name}")
-        scores[name], _ = score_candidate(train, make(train[0], train[1], plan, seed), held_out, **kw)
+    makers = {name: (lambda counts, make=make: make(train[0], train[1], counts, seed))
+              for name, make in (("classical augmentation", classical_copies), ("random oversampling", oversampled_copies))}
     kept, report = filtered(synthesize, judge, train[0], plan, min_confidence=min_confidence)
-    say(f"  scoring: {candidate} ({report['acceptance']:.0%} of its samples accepted by the filter)")
-    scores[candidate], _ = score_candidate(train, kept, held_out, **kw)
-    return {"scores": scores, "filter": report, "judge": judge}
+    makers[candidate] = lambda counts: take_per_class(kept, counts)
+    say(f"  {candidate}: {report['acceptance']:.0%} of its samples accepted by the filter")
+    by_mix: dict[str, dict[float, Scores]] = {}
+    for name, make in makers.items():
+        for mix in mixes:
+            say(f"  scoring: {name}" + (f", {mix:g} of the planned images" if len(mixes) > 1 else ""))
+            by_mix.setdefault(name, {})[mix], _ = score_candidate(train, make(scaled(plan, mix)), held_out, **kw)
+    best = {name: max(scores, key=lambda m: (scores[m].macro_f1, scores[m].accuracy)) for name, scores in by_mix.items()}
+    scores = {"real only": real_scores, **{name: by_mix[name][best[name]] for name in by_mix}}
+    return {"scores": scores, "mix": best, "by_mix": by_mix, "filter": report, "judge": judge}
 
 
 def filtered(synthesize: Callable[[Sequence[int]], Additions], judge: Any, real: Tensor, plan: Sequence[int], *,
