@@ -70,11 +70,26 @@ def tiny_config():
     return tiny_image_config
 
 
+SUITE_THREADS = 1
+
+
 def pytest_configure(config):
     """Tiny models run fastest, and most repeatably, on one thread."""
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(SUITE_THREADS)
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Each test starts on the suite's one thread: a count left behind by a test or a test module's import
+    (once, ``torch.set_num_threads(2)`` at import) made every later test oversubscribe the cores -- 20x slower
+    on a busy 2-core machine."""
+    import torch
+
+    if torch.get_num_threads() != SUITE_THREADS:
+        torch.set_num_threads(SUITE_THREADS)
+    yield
 
 
 @pytest.fixture(autouse=True)
