@@ -59,13 +59,16 @@ _TINY_AUDIO = None
 
 
 def tiny_sound_config(kind: str, **train) -> dict:
-    """A sound GAN of width 2-4 on the tiny tones (wavegan, specgan) or 16 chorale phrases (musegan)."""
+    """A sound GAN of width 2-4 on the tiny tones (wavegan, specgan) or 16 chorale phrases (musegan); SpecGAN
+    samples with 2 Griffin-Lim iterations (16 by default)."""
     cfg = tiny_image_config(**train)
     music = kind == "musegan"
     cfg["data"] = {"source": "chorales", "n": 16} if music else {"source": tiny_audio_file()}
     cfg["model"] = {"latent_dim": 4, "width": 4 if music else 2, "d_norm": "none"}
     cfg["gan"] = {"kind": kind, "loss": "wasserstein", "penalty": "gradient_penalty"}
     cfg["train"]["batch_size"] = 4
+    if kind == "specgan":  # phase recovery of the 64 preview clips, not training, was most of a tiny run
+        cfg["specgan"] = {"griffin_lim_iterations": 2}
     return cfg
 
 
@@ -74,11 +77,26 @@ def tiny_config():
     return tiny_image_config
 
 
+SUITE_THREADS = 1
+
+
 def pytest_configure(config):
     """Tiny models run fastest, and most repeatably, on one thread."""
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(SUITE_THREADS)
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Each test starts on the suite's one thread: a count left behind by a test or a test module's import
+    (once, ``torch.set_num_threads(2)`` at import) made every later test oversubscribe the cores -- 20x slower
+    on a busy 2-core machine."""
+    import torch
+
+    if torch.get_num_threads() != SUITE_THREADS:
+        torch.set_num_threads(SUITE_THREADS)
+    yield
 
 
 @pytest.fixture(autouse=True)

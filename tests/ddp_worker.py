@@ -1,5 +1,6 @@
-"""Run by tests/test_distributed.py under torchrun: a few DDP steps per penalty, each rank saving its state; then,
-in the same process group, ``ganforge train CONFIG --out run`` through the command line's code."""
+"""Run by tests/test_distributed.py under torchrun (``ddp_worker.py OUT PENALTIES DATA [CONFIG]``): a few DDP steps
+per penalty on the images DATA, each rank saving its state; then, in the same process group,
+``ganforge train CONFIG --out run`` through the command line's code."""
 
 import os
 import sys
@@ -13,10 +14,10 @@ from ganforge.training import Trainer
 from ganforge.training.runtime import shutdown_distributed
 
 torch.set_num_threads(1)
-out, penalties = Path(sys.argv[1]), sys.argv[2].split(",")
+out, penalties, source = Path(sys.argv[1]), sys.argv[2].split(","), sys.argv[3]
 for penalty in penalties:  # one process group for every setting: starting torchrun dominates the cost
     cfg = config_from({
-        "data": {"source": "digits"},
+        "data": {"source": source},
         "model": {"arch": "dcgan", "latent_dim": 8, "width": 8},
         "gan": {"penalty": penalty, "penalty_weight": 1.0},
         "train": {"steps": 4, "batch_size": 16, "precision": "fp32", "ema": 0.5, "progress": False,
@@ -32,8 +33,8 @@ for penalty in penalties:  # one process group for every setting: starting torch
     state = trainer.state_dict()
     torch.save({"networks": state["networks"], "averaged": state["averaged"], "first_batch": first_batch,
                 "world_size": trainer.dist.world_size}, out / f"rank{trainer.dist.rank}_{penalty}.pt")
-if len(sys.argv) > 3:
+if len(sys.argv) > 4:
     from ganforge.cli import main
 
-    assert main(["train", sys.argv[3], "--out", "run"]) == 0
+    assert main(["train", sys.argv[4], "--out", "run"]) == 0
 shutdown_distributed()

@@ -12,6 +12,7 @@ import torch
 from PIL import Image
 
 from ganforge.applications import enlarge as aug
+from ganforge.applications import gate
 from ganforge.cli import main
 from ganforge.data import DataError, load_dataset, read_label_file
 
@@ -46,7 +47,15 @@ def no_leftovers(parent: Path, name: str) -> bool:
     return not any(p.name == name or p.name.startswith(f".{name}.") for p in parent.iterdir())
 
 
-def test_cgan_balances_a_class_folder_and_a_run_can_be_reused(tmp_path, folder, capsys):
+@pytest.fixture
+def quick_judge(monkeypatch):
+    """The sample filter's classifier trained 5 steps, not 100: these tests check counts and files, not what it keeps."""
+    from test_applications_gate import gate_judge
+
+    monkeypatch.setattr(gate, "train_judge", gate_judge)
+
+
+def test_cgan_balances_a_class_folder_and_a_run_can_be_reused(tmp_path, folder, capsys, quick_judge):
     out, run = tmp_path / "balanced", tmp_path / "run"
     # the held-out check and the sample filter are test_applications_gate's subject: off here (they train two
     # classifiers, most of this test's time)
@@ -106,7 +115,7 @@ def test_dagan_varies_real_images_of_the_same_class(tmp_path, folder):
     assert cfg["train"]["class_balanced"] is True and cfg["gan"]["mode_seeking"] == 0.0  # DAGAN: no label pairs
 
 
-def test_arrays_with_a_label_file(tmp_path, digits):
+def test_arrays_with_a_label_file(tmp_path, digits, quick_judge):
     np.save(tmp_path / "x.npy", digits.data[:30, 0].numpy())
     names = ["even" if int(y) % 2 == 0 else "odd" for y in digits.labels[:30]]
     (tmp_path / "y.txt").write_text("\n".join(names) + "\n")

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from conftest import tiny_image_config
@@ -23,10 +24,17 @@ def test_two_gloo_processes_hold_identical_weights_and_the_cli_writes_one_run_fo
     """One torchrun (starting it is most of the cost): the DDP checks, then ``ganforge train`` in its processes."""
     import yaml
 
+    from ganforge.data import load_dataset
+
+    # The digits as an .npz: each process would otherwise import scikit-learn (~2 s) to load them.
+    digits = load_dataset("digits")
+    np.savez(tmp_path / "digits.npz", images=digits.data.numpy(), labels=digits.labels.numpy())
     cfg = tiny_image_config(steps=4, checkpoint_every=2, sample_every=2)
+    cfg["data"]["source"] = "digits.npz"
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(cfg))
     penalties = ["none", "r1"]
-    proc = torchrun(str(HERE / "ddp_worker.py"), str(tmp_path), ",".join(penalties), "tiny.yaml", cwd=tmp_path)
+    proc = torchrun(str(HERE / "ddp_worker.py"), str(tmp_path), ",".join(penalties), "digits.npz", "tiny.yaml",
+                    cwd=tmp_path)
     for penalty in penalties:
         r0, r1 = (torch.load(tmp_path / f"rank{r}_{penalty}.pt", weights_only=True) for r in (0, 1))
         assert r0["world_size"] == r1["world_size"] == 2

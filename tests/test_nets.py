@@ -27,8 +27,6 @@ from ganforge.nets import (
 )
 from ganforge.registry import NETWORKS
 
-torch.set_num_threads(2)
-
 LATENT = 8
 SMALL = 8  # width used for fast tests
 
