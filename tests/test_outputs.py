@@ -62,6 +62,9 @@ def test_sample_folder(run, tmp_path, capsys):
     assert json.loads((folder / "samples.json").read_text())["complete"] is True
     assert main(["sample", str(run), "-n", "3", "--out", str(folder), "-q"]) == 0  # its own: rewritten
     assert sorted(p.name for p in folder.glob("sample_*.png")) == [f"sample_0000{i}.png" for i in range(3)]
+    from ganforge.data import load_dataset
+
+    assert (folder / "overview.png").is_file() and len(load_dataset(str(folder))) == 3  # the samples, not the overview
 
     theirs = tmp_path / "theirs"
     theirs.mkdir()
@@ -82,6 +85,16 @@ def model(tmp_path_factory):
     assert main(["tabular", "fit", str(folder / "t.csv"), "--out", str(folder / "m"), "--epochs", "1", "-q",
                  "--device", "cpu", "--precision", "fp32"]) == 0
     return folder / "m"
+
+
+def test_a_folder_of_points_loads_as_its_samples(tmp_path):
+    from ganforge.data import load_dataset
+
+    run = tmp_path / "ring"
+    assert main(["train", "ring8", "--set", "train.steps=2", "--out", str(run), "-q"]) == 0
+    assert main(["sample", str(run), "-n", "50", "--out", str(tmp_path / "points"), "-q"]) == 0
+    points = load_dataset(str(tmp_path / "points"))
+    assert points.modality == "vector" and points.data.shape == (50, 2)  # samples.npy, not overview.png
 
 
 def test_tabular_sample(model, tmp_path, capsys):

@@ -20,6 +20,7 @@ from .images import (
     load_array,
     load_image_folder,
     resize_images,
+    samples_folder,
 )
 from .labels import read_label_file
 from .mixtures import Mixture, gaussian1d, grid25, ring8
@@ -89,7 +90,10 @@ def load_dataset(
             if image_size is not None or channels is not None:
                 raise DataError(f"{path} holds sound: image_size and channels apply to images only")
             return sound.subset(n, seed)
-        if path.is_dir():
+        own = samples_folder(path) if path.is_dir() else None
+        if own is not None and "samples.npy" in (own.get("files") or []):  # points `ganforge sample` wrote
+            data, found = load_array(path / "samples.npy")
+        elif path.is_dir():
             data, found = load_image_folder(path, image_size, channels)
         elif path.is_file():
             if path.suffix.lower() not in (".npy", ".npz"):

@@ -18,7 +18,10 @@ from ganforge.errors import DataError
 
 __all__ = [
     "IMAGE_EXTENSIONS",
+    "SAMPLES_FORMAT",
+    "SAMPLES_MANIFEST",
     "find_images",
+    "samples_folder",
     "load_image_folder",
     "load_array",
     "resize_images",
@@ -27,6 +30,7 @@ __all__ = [
 ]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+SAMPLES_MANIFEST, SAMPLES_FORMAT = "samples.json", "ganforge-samples"  # marks a folder `ganforge sample` wrote
 DATA_KEYS = ("x", "images", "data", "arr_0")
 LABEL_KEYS = ("y", "labels")
 # ITU-R 601-2 luma, the weights Pillow uses for RGB -> "L".
@@ -97,14 +101,28 @@ def _scaled_size(h: int, w: int, size: int) -> tuple[int, int]:
 # ----------------------------------------------------------------------------- folders
 
 
+def samples_folder(root: Path) -> dict | None:
+    """The manifest of a folder of samples that ``ganforge sample`` wrote, else None."""
+    import json
+
+    try:
+        data = json.loads((Path(root) / SAMPLES_MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == SAMPLES_FORMAT else None
+
+
 def find_images(root: Path, suffixes: tuple[str, ...] = IMAGE_EXTENSIONS) -> list[Path]:
     """Image files (or files of other ``suffixes``, lower case) under ``root`` (recursively, hidden ones
-    skipped), sorted by relative POSIX path."""
+    skipped), sorted by relative POSIX path. In a folder ``ganforge sample`` wrote, only the samples
+    (not its ``overview.png``)."""
+    manifest = samples_folder(root)
+    extra = set(manifest.get("files") or []) if manifest else set()
     found = []
     for p in root.rglob("*"):
         rel = p.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue  # hidden files and folders (.ipynb_checkpoints, .DS_Store, ...)
+        if any(part.startswith(".") for part in rel.parts) or rel.as_posix() in extra:
+            continue  # hidden files and folders (.ipynb_checkpoints, .DS_Store, ...), a samples folder's overview
         if p.suffix.lower() in suffixes and p.is_file():
             found.append(p)
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())

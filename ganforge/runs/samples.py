@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from ganforge import console
+from ganforge.data.images import SAMPLES_FORMAT, SAMPLES_MANIFEST
 from ganforge.errors import ConfigError
 from ganforge.io import atomic_write, check_output, read_manifest, save_image, save_picture, to_uint8, write_json
 
@@ -31,7 +32,7 @@ __all__ = ["CHUNK", "check_samples_output", "parse_labels", "write_samples"]
 
 CHUNK = 1024  # samples generated at a time
 _PREVIEW = 4096  # points drawn in a vector run's overview picture
-MANIFEST, FORMAT = "samples.json", "ganforge-samples"  # marks a samples folder as ganforge's
+MANIFEST, FORMAT = SAMPLES_MANIFEST, SAMPLES_FORMAT  # marks a samples folder as ganforge's
 _NPZ_COMMENT = b"ganforge samples"  # the zip comment of a .npz that ganforge sample wrote
 _FIXED_FILES = ("overview.png", "labels.csv", "samples.npy")  # besides sample_NNNNN.png
 _SAMPLE_SUFFIXES = (".png", ".wav", ".mid")  # one file per sample: images, or sound (a GAN with write_media)
