@@ -29,6 +29,8 @@ from ganforge import plots
 from ganforge.errors import OutputError
 
 _DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+# what follows ``.NAME.`` in a temporary of NAME: PID.xxxxxxxx.tmp, or old-PID and xxxxxxxx.tmp of older versions
+_LEFTOVER_SUFFIX = r"(?:(\d+)\.[a-z0-9_]{8}\.tmp|old-(\d+)|([a-z0-9_]{8})\.tmp)"
 _LEGACY_AGE_S = 3600  # temporaries of older ganforge versions (no process id) are removed after this long
 
 
@@ -102,7 +104,7 @@ def remove_leftovers(path: str | Path) -> list[Path]:
     """
     path = Path(path)
     name = re.escape(path.name)
-    pattern = re.compile(rf"\.{name}\.(?:(\d+)\.[a-z0-9_]{{8}}\.tmp|old-(\d+)|([a-z0-9_]{{8}})\.tmp)")
+    pattern = re.compile(rf"\.{name}\.{_LEFTOVER_SUFFIX}")
     removed = []
     try:
         entries = list(path.parent.glob(f".{_glob_escape(path.name)}.*"))
@@ -128,7 +130,7 @@ def remove_leftovers_in(folder: str | Path) -> list[Path]:
     names = set()
     try:
         for entry in Path(folder).iterdir():
-            m = re.fullmatch(r"\.(.+)\.(?:\d+\.[a-z0-9_]{8}\.tmp|old-\d+)", entry.name)
+            m = re.fullmatch(rf"\.(.+?)\.{_LEFTOVER_SUFFIX}", entry.name)
             if m:
                 names.add(m.group(1))
     except OSError:

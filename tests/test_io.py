@@ -109,29 +109,35 @@ def test_atomic_folder_replaces_its_own_folder_with_a_model_at_the_path_at_every
     assert len(list(path.iterdir())) == 2 and sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 
 
-def test_leftovers_of_dead_processes_are_removed_and_nothing_else(tmp_path):
-    dead = os.fork()
-    if dead == 0:
+def _dead_pid() -> int:
+    """The id of a process that has ended."""
+    pid = os.fork()
+    if pid == 0:
         os._exit(0)
-    os.waitpid(dead, 0)
+    os.waitpid(pid, 0)
+    return pid
+
+
+def _touch(paths):
+    for p in paths:
+        p.write_text("x")
+
+
+def test_leftovers_of_dead_processes_are_removed_and_nothing_else(tmp_path):
+    dead = _dead_pid()
     target = tmp_path / "last.pt"
     stale = [tmp_path / f".last.pt.{dead}.abcd_123.tmp", tmp_path / f".last.pt.old-{dead}"]
     kept = [tmp_path / f".last.pt.{os.getpid()}.abcdefgh.tmp", tmp_path / ".last.pt.notes", tmp_path / "last.pt.bak"]
-    for p in stale + kept:
-        p.write_text("x")
+    _touch(stale + kept)
     assert sorted(remove_leftovers(target)) == sorted(stale)
     assert all(p.exists() for p in kept) and not any(p.exists() for p in stale)
 
 
 def test_a_folder_sweep_removes_dead_leftovers_of_every_file(tmp_path):
-    dead = os.fork()
-    if dead == 0:
-        os._exit(0)
-    os.waitpid(dead, 0)
+    dead = _dead_pid()
     stale = [tmp_path / f".metrics.jsonl.{dead}.abcd_123.tmp", tmp_path / f".run.json.{dead}.zzzzzzzz.tmp"]
     kept = [tmp_path / f".config.yaml.{os.getpid()}.abcdefgh.tmp", tmp_path / ".hidden", tmp_path / "run.json"]
-    for p in stale + kept:
-        p.write_text("x")
+    _touch(stale + kept)
     assert sorted(remove_leftovers_in(tmp_path)) == sorted(stale)
     assert all(p.exists() for p in kept) and not any(p.exists() for p in stale)
     assert remove_leftovers_in(tmp_path / "missing") == []
