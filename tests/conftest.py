@@ -80,6 +80,12 @@ def tiny_config():
 SUITE_THREADS = 1
 
 
+def pytest_collection_modifyitems(items):
+    """The ``heavy`` tests first (a stable sort): with ``-n 2`` the longest test no longer starts last on one
+    worker while the other sits idle -- longest-first scheduling."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+
+
 def pytest_configure(config):
     """Tiny models run fastest, and most repeatably, on one thread."""
     import torch

@@ -71,6 +71,7 @@ def test_baseline_copies_come_from_their_own_class():
     assert imgs.dtype == torch.uint8 and not torch.equal(imgs, x[src])
 
 
+@pytest.mark.heavy
 def test_synthetic_data_that_hurts_loses_to_the_baselines():
     data = load_dataset("digits")
     kept, held = stratified_holdout(data.labels, 0.3, seed=0)

@@ -167,6 +167,7 @@ def test_dagan_run_folder_resumes_bit_for_bit_and_loads(tmp_path, tiny_config):
     assert gan.augment(torch.zeros(2, 1, 8, 8, dtype=torch.uint8), 3).shape == (2, 3, 1, 8, 8)
 
 
+@pytest.mark.heavy
 def test_dagan_trained_on_digits_0_to_4_varies_unseen_digits_within_their_class():
     """The held-out-class test: trained only on the 8x8 digits 0-4, DAGAN's variations of the digits
     5-9 are mostly still read as their source's digit by the shipped digits classifier (chance: 10%),

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from conftest import tiny_image_config
@@ -20,6 +21,7 @@ def torchrun(*args, cwd):
     return proc
 
 
+@pytest.mark.heavy
 def test_two_gloo_processes_hold_identical_weights_and_the_cli_writes_one_run_folder_from_rank_0(tmp_path):
     """One torchrun (starting it is most of the cost): the DDP checks, then ``ganforge train`` in its processes."""
     import yaml

@@ -22,6 +22,7 @@ def test_masks():
     assert (b.reshape(5, -1).sum(axis=1) == 16).all()
 
 
+@pytest.mark.heavy
 def test_fills_only_the_masked_pixels_better_than_the_mean():
     images = _images()
     mask = random_mask(images.shape, 0.4)

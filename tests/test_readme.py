@@ -3,9 +3,12 @@
 import re
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
+@pytest.mark.heavy
 def test_python_example_trains_covers_the_ring_and_restores(tmp_path, monkeypatch, capsys):
     """Run as a user runs it, on the suite's one torch thread: with two threads, on a 2-core machine that also ran
     a 2-thread job, this test took 570 s instead of 44 s (the threads wait on each other)."""
