@@ -3,6 +3,7 @@ training a ganforge image-to-image run within a time budget, and scoring whole h
 
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -49,6 +50,24 @@ def write_folder(names: tuple[str, ...], folder: Path) -> Path:
     for name in names:
         Image.fromarray(photo(name)).save(folder / f"{name}.png")
     return folder
+
+
+def parser(doc: str, *, crop: int, batch_size: int) -> argparse.ArgumentParser:
+    """The arguments both benchmarks take (each adds its own): device, budget, network width and training
+    crop, batch, threads, seed, ``--set`` overrides and the result file's tag."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--budget-min", type=float, default=20.0, help="training minutes per model (default 20)")
+    p.add_argument("--crop", type=int, default=crop)
+    p.add_argument("--width", type=int, default=32)
+    p.add_argument("--batch-size", type=int, default=batch_size)
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="config override for every model, e.g. section.adversarial_weight=0.05 (section: the "
+                        "model's own section) or train.lr_g=1e-4 (repeatable)")
+    p.add_argument("--tag", default="", help="suffix of the result file (e.g. cuda, quick)")
+    return p
 
 
 def with_sets(config: dict[str, Any], kind: str, sets: list[str]) -> dict[str, Any]:

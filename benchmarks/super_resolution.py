@@ -29,7 +29,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from image2image_common import TEST, TRAIN, save_results, score, seconds_per_step, train_stages, with_sets, write_folder  # noqa: E402
+from image2image_common import TEST, TRAIN, parser, save_results, score, seconds_per_step, train_stages, with_sets, write_folder  # noqa: E402
 
 
 def config(kind: str, source: Path, args: argparse.Namespace) -> dict:
@@ -89,19 +89,8 @@ def picture(results: dict, targets: list, path: Path, size: int = 112) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--budget-min", type=float, default=20.0, help="training minutes per model (default 20)")
+    p = parser(__doc__, crop=96, batch_size=16)
     p.add_argument("--pretrain-fraction", type=float, default=0.5, help="share of the budget for reconstruction")
-    p.add_argument("--crop", type=int, default=96)
-    p.add_argument("--width", type=int, default=32)
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="config override for every model, e.g. section.adversarial_weight=0.05 (section: the "
-                        "model's own section) or train.lr_g=1e-4 (repeatable)")
-    p.add_argument("--tag", default="", help="suffix of the result file (e.g. cuda, quick)")
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -147,6 +147,7 @@ class FeatureExtractor:
     input_size: tuple[int, ...] = ()
     has_logits: bool = False
     cacheable: bool = True  # False when :meth:`fingerprint` cannot vouch for the weights
+    model: nn.Module | None = None  # the network, where there is one: moved by :meth:`to`, hashed for the cache
     bf16_validated: bool = True  # "auto" may pick bf16 (the built-in networks were measured in it)
 
     def __init__(self, device: str | torch.device = "cpu", precision: str = "auto", quantize: bool = True) -> None:
@@ -166,12 +167,14 @@ class FeatureExtractor:
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
         raise NotImplementedError
 
-    def weights_fingerprint(self) -> str:
-        return ""
-
     # -- shared machinery -------------------------------------------------------------------
+    def weights_fingerprint(self) -> str:
+        return tensor_fingerprint(self.model) if self.model is not None else ""
+
     def to(self, device: str | torch.device) -> "FeatureExtractor":
         self.device = torch.device(device)
+        if self.model is not None:
+            self.model.to(self.device)
         return self
 
     def fingerprint(self) -> str:
@@ -250,7 +253,8 @@ class ModuleExtractor(FeatureExtractor):
         if not callable(fn):
             raise TypeError(f"a feature extractor must be callable, got {type(fn).__name__}")
         self.fn = fn
-        self.cacheable = isinstance(fn, nn.Module)
+        self.model = fn if isinstance(fn, nn.Module) else None
+        self.cacheable = self.model is not None
         base = getattr(fn, "original_name", None) or type(fn).__name__
         if not isinstance(fn, nn.Module):
             base = getattr(fn, "__name__", base)
@@ -258,15 +262,6 @@ class ModuleExtractor(FeatureExtractor):
         if isinstance(fn, nn.Module):
             fn.eval().to(self.device)
         self.has_logits = False  # known after the first call
-
-    def to(self, device: str | torch.device) -> "ModuleExtractor":
-        super().to(device)
-        if isinstance(self.fn, nn.Module):
-            self.fn.to(self.device)
-        return self
-
-    def weights_fingerprint(self) -> str:
-        return tensor_fingerprint(self.fn) if isinstance(self.fn, nn.Module) else ""
 
     def check(self, x: Tensor, what: str) -> None:
         self.input_size = tuple(int(s) for s in x.shape[1:])

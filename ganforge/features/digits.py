@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganforge.features.base import FeatureExtractor, tensor_fingerprint, to_pixel_levels
+from ganforge.features.base import FeatureExtractor, to_pixel_levels
 
 __all__ = ["DIGITS_CONFIGS", "DigitsCNN", "DigitsExtractor", "load_digits_classifier", "digits_weights_path"]
 
@@ -108,14 +108,6 @@ class DigitsExtractor(FeatureExtractor):
         self.name = f"digits{image_size}"
         self.input_size = (1, image_size, image_size)
         self.size = image_size
-
-    def to(self, device: str | torch.device) -> "DigitsExtractor":
-        super().to(device)
-        self.model.to(self.device)
-        return self
-
-    def weights_fingerprint(self) -> str:
-        return tensor_fingerprint(self.model)
 
     def prepare(self, x: Tensor) -> Tensor:
         x = _to_grey(to_pixel_levels(x, self.quantize))

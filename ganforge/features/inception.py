@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganforge.errors import ConfigError
-from ganforge.features.base import FeatureExtractor, tensor_fingerprint, to_pixel_levels
+from ganforge.features.base import FeatureExtractor, to_pixel_levels
 
 __all__ = ["FID_WEIGHTS_URL", "InceptionExtractor", "InceptionV3FID", "InceptionWeightsError",
            "load_inception_weights", "tf_resize_matrix", "resize_images"]
@@ -434,14 +434,6 @@ class InceptionExtractor(FeatureExtractor):
         self.has_logits = model.fc is not None
         self.name = "inception_v3_fid" + ("" if resize == "tf" else "_torchresize")
         self.input_size = (3, INPUT_SIZE, INPUT_SIZE)
-
-    def to(self, device: str | torch.device) -> "InceptionExtractor":
-        super().to(device)
-        self.model.to(self.device)
-        return self
-
-    def weights_fingerprint(self) -> str:
-        return tensor_fingerprint(self.model)
 
     def prepare(self, x: Tensor) -> Tensor:
         x = to_pixel_levels(x, self.quantize)

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganforge.errors import ConfigError, DataError
-from ganforge.features.base import FeatureExtractor, tensor_fingerprint
+from ganforge.features.base import FeatureExtractor
 
 __all__ = ["SpokenDigitsCNN", "SpokenDigitsExtractor", "load_spoken_digits_classifier", "speech_features"]
 
@@ -93,14 +93,6 @@ class SpokenDigitsExtractor(FeatureExtractor):
         else:
             self.metadata = {}
         self.model = model.eval().requires_grad_(False).to(self.device)
-
-    def to(self, device: str | torch.device) -> "SpokenDigitsExtractor":
-        super().to(device)
-        self.model.to(self.device)
-        return self
-
-    def weights_fingerprint(self) -> str:
-        return tensor_fingerprint(self.model)
 
     def check(self, x: Tensor, what: str) -> None:
         if x.ndim != 2:
