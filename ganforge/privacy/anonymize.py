@@ -55,6 +55,8 @@ def _treatment(model: Any, kinds: Mapping[str, str], released: Mapping[str, Any]
             row["treatment"] = f"modelled: range {col.min:g} .. {col.max:g}" if col.has_continuous else "modelled"
         if col.name in released:
             row["released_with_dp"] = True
+        if model.calibrate and model.marginals_ is not None and col.name in model.marginals_.columns:
+            row["treatment"] += "; one-way shares calibrated to its DP summary"
         out.append(row)
     return out
 

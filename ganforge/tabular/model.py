@@ -31,6 +31,7 @@ from ganforge.gans.tabular import ConditionalTabularGAN, condition_frequencies
 from ganforge.nets import unwrap
 from ganforge.nets.tabular import TabularDiscriminator, TabularGenerator
 from ganforge.provenance import provenance
+from ganforge.tabular.calibration import POOL_FACTOR, Marginals, draw
 from ganforge.tabular.progress import TableProgress
 
 __all__ = ["TabularGAN", "parse_duration"]
@@ -87,6 +88,10 @@ class TabularGAN:
         preprocess_share: share of epsilon and delta for the DP summaries the transformer is fitted on.
         public_metadata: ``{column: {"categories": [...]} or {"range": [lo, hi]}}`` taken as public
             instead of being learnt (with DP) from the table.
+        calibrate: with epsilon, :meth:`sample` draws its rows from a pool of generated rows weighted so
+            that each column's one-way distribution matches the DP summary (raking, post-processing: no
+            budget spent; :mod:`~ganforge.tabular.calibration`); ``False``: the generator's rows as they
+            come. Not used without epsilon, nor for conditional draws.
     """
 
     def __init__(
@@ -128,6 +133,7 @@ class TabularGAN:
         noise_multiplier: float | None = None,
         preprocess_share: float = 0.2,
         public_metadata: Mapping[str, Mapping[str, Any]] | None = None,
+        calibrate: bool = True,
     ) -> None:
         self.epochs = epochs
         self.batch_size = batch_size
@@ -165,10 +171,12 @@ class TabularGAN:
         self.noise_multiplier = noise_multiplier
         self.preprocess_share = preprocess_share
         self.public_metadata = public_metadata
+        self.calibrate = calibrate
         self._check_params()
         self.transformer_: TabularTransformer | None = None
         self.gan_: ConditionalTabularGAN | None = None
         self.training_: dict[str, Any] = {}
+        self.marginals_: Marginals | None = None  # the calibration's reference (private fits only)
         self._sample_calls = 0
 
     # -- parameters ------------------------------------------------------------------------------
@@ -177,7 +185,7 @@ class TabularGAN:
                "discriminator_dims", "discriminator_dropout", "lr_g", "lr_d", "betas", "ema", "tau",
                "condition_weight", "log_frequency", "max_modes", "max_categories", "fit_rows", "n_jobs",
                "min_category_count", "identifiers", "epsilon", "delta", "max_grad_norm", "noise_multiplier",
-               "preprocess_share", "public_metadata")
+               "preprocess_share", "public_metadata", "calibrate")
 
     _TUPLES = ("generator_dims", "discriminator_dims", "betas")
 
@@ -214,6 +222,8 @@ class TabularGAN:
                 positive_int(name, v)
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)):
             raise ConfigError(f"seed must be an integer; got {self.seed!r}")
+        if not isinstance(self.calibrate, (bool, np.bool_)):
+            raise ConfigError(f"calibrate must be True or False; got {self.calibrate!r}")
         parse_duration(self.time_budget)
         from ganforge.privacy.params import check_private_params
 
@@ -327,6 +337,7 @@ class TabularGAN:
             unwrap(gan.generator).load_state_dict(gan.averaged["generator"].state_dict())
             gan.averaged.clear()
         self.transformer_, self.gan_ = transformer, gan
+        self.marginals_ = Marginals.of(private.surrogate, private.kinds) if private is not None else None
         self.training_ = {
             "rows": n, "steps": trainer.step, "batch_size": batch_size, "epochs": trainer.step / steps_per_epoch,
             "preprocess_seconds": round(prep_seconds, 3), "seconds": round(time.perf_counter() - start, 3),
@@ -413,9 +424,14 @@ class TabularGAN:
             pairs = torch.tensor(cond, dtype=torch.long, device=device)
             pick = torch.randint(len(cond), (n,), device=device, generator=generator)
             column, category = pairs[pick, 0], pairs[pick, 1]
-        x = gan.sample(n, column=column, category=category, force=force, generator=generator,
+        calibrated = self.calibrate and self.marginals_ is not None and not cond and n > 0
+        pool = n * POOL_FACTOR if calibrated else n
+        x = gan.sample(pool, column=column, category=category, force=force, generator=generator,
                        dtype=self._dtype(device), batch_size=SAMPLE_CHUNK)
-        return tr.inverse_transform(x.cpu().numpy(), seed=int(seed))
+        rows = tr.inverse_transform(x.cpu().numpy(), seed=int(seed))
+        if calibrated:
+            rows = draw(rows, self.marginals_.weights(rows), n, np.random.default_rng([int(seed), 29]))
+        return rows
 
     def _dtype(self, device: torch.device) -> torch.dtype:
         """The sampling precision: ``precision`` resolved for ``device`` (bf16 only where it is native)."""
@@ -448,6 +464,8 @@ class TabularGAN:
                                 zip(self.gan_.condition_freqs.tolist(), self.gan_.condition_spans)],
             "training": self.training_, "transformer": self.transformer_.to_dict(),
         }
+        if self.marginals_ is not None:
+            meta["calibration"] = self.marginals_.to_dict()
 
         weights = safetensors_bytes(tensors, metadata={"format": FORMAT})
         with atomic_folder(path, manifest=META, fmt=FORMAT) as folder:
@@ -509,4 +527,6 @@ class TabularGAN:
 
         model.gan_ = gan.to(resolve_device(device)).eval()
         model.training_ = dict(meta.get("training", {}))
+        if "calibration" in meta:
+            model.marginals_ = Marginals.from_dict(meta["calibration"])
         return model
