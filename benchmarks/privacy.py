@@ -179,8 +179,9 @@ def summarise(runs: list[dict]) -> list[dict]:
         row = {"method": method, "epsilon": eps, "seeds": len(rs)}
         for _, key, _ in COLUMNS:
             vals = [r[key] for r in rs]
-            row[key] = statistics.mean(vals)
-            row[key + "_sd"] = statistics.stdev(vals) if len(vals) > 1 else 0.0
+            finite = all(math.isfinite(v) for v in vals)
+            row[key] = statistics.mean(vals) if finite else (vals[0] if len(set(vals)) == 1 else math.nan)
+            row[key + "_sd"] = statistics.stdev(vals) if finite and len(vals) > 1 else 0.0  # spent eps at inf: inf
         out.append(row)
     return out
 
@@ -192,7 +193,7 @@ def table(summary: list[dict]) -> str:
         cells = []
         for _, key, fmt in COLUMNS:
             v = fmt.format(row[key])
-            if row["seeds"] > 1 and key not in ("id_copies",):
+            if row["seeds"] > 1 and key not in ("id_copies",) and math.isfinite(row[key]):
                 v += " ± " + fmt.format(row[key + "_sd"]).rstrip("%")
             cells.append(v)
         lines.append(f"| {row['method']} | {row['epsilon']:g} | " + " | ".join(cells) + " |")
@@ -233,6 +234,8 @@ def main() -> None:
                 t = time.perf_counter()
                 r = one_run(method, eps, seed, train, test, args)
                 runs.append(r)
+                write_result({"benchmark": "privacy", "partial": True, "machine": machine(), "args": vars(args),
+                              "runs": runs}, args.out)  # a crash later loses no finished run
                 print(f"{method} eps={eps:g} seed={seed}: AUROC {r['auroc']:.3f} pairs {r['pair_trends']:.3f} "
                       f"MIA {r['mia_distance_auc']:.3f}/{r['mia_density_auc']:.3f} audit>={r['audit_lower_bound']:.2f} "
                       f"spent {r['spent_epsilon']:.2f} ({time.perf_counter() - t:.0f} s)", flush=True)
