@@ -132,6 +132,57 @@ def test_dagan_rejects_packing_and_augmentation():
         DAGAN(g, d, latent_dim=4, augment="translation")
 
 
+def test_reconstruction_term_adds_its_weight_times_the_distance_to_the_source():
+    torch.manual_seed(0)
+    g, d = build_dagan_networks(data_shape=(1, 8, 8), latent_dim=4, width=4)
+    ds = labelled_images([0, 0, 0, 1, 1, 1]).with_labels(partners=True)
+    batch = ds.batch(torch.arange(6))
+    outs = []
+    for weight in (0.0, 2.5):
+        torch.manual_seed(1)  # the same noise, so the same fakes
+        gan = DAGAN(g, d, latent_dim=4, reconstruction=weight)
+        outs.append(gan.generator_step(batch, step=0))
+    plain, held = outs
+    torch.manual_seed(1)
+    fake = g(batch[0], torch.randn(6, 4))
+    distance = (fake - batch[0]).abs().mean()
+    assert "reconstruction" not in plain
+    assert torch.allclose(held["reconstruction"], distance.detach())
+    assert torch.allclose(held["loss"], plain["loss"] + 2.5 * distance, atol=1e-6)
+    with pytest.raises(ValueError, match="reconstruction must be >= 0"):
+        DAGAN(g, d, latent_dim=4, reconstruction=-1.0)
+
+
+def test_reconstruction_term_pulls_the_variations_towards_their_source():
+    torch.manual_seed(0)
+    g, d = build_dagan_networks(data_shape=(1, 8, 8), latent_dim=4, width=4)
+    gan = DAGAN(g, d, latent_dim=4, reconstruction=50.0)
+    batch = labelled_images([0, 0, 0, 1, 1, 1]).with_labels(partners=True).batch(torch.arange(6))
+    opt = torch.optim.Adam(g.parameters(), lr=2e-3)
+
+    def distance() -> float:
+        with torch.no_grad():
+            return float((g(batch[0], torch.randn(6, 4)) - batch[0]).abs().mean())
+
+    before = distance()
+    for step in range(60):
+        opt.zero_grad()
+        gan.generator_step(batch, step)["loss"].backward()
+        opt.step()
+    assert distance() < 0.5 * before, (before, distance())
+
+
+def test_dagan_section_sets_the_weight_and_refuses_a_negative_one():
+    from ganforge.errors import ConfigError
+    from ganforge.runs.experiment import build_gan, config_from
+
+    cfg = config_from("digits-dagan", [{"model": {"width": 4}, "dagan": {"reconstruction": 3.0}}])
+    assert build_gan(cfg, (1, 8, 8)).reconstruction == 3.0
+    assert build_gan(config_from("digits-dagan"), (1, 8, 8)).reconstruction == 0.0
+    with pytest.raises(ConfigError, match="dagan.reconstruction must be a number >= 0"):
+        config_from("digits-dagan", [{"dagan": {"reconstruction": -1}}])
+
+
 def test_augment_returns_k_variations_per_image():
     torch.manual_seed(0)
     gan = DAGAN(*build_dagan_networks(data_shape=(1, 8, 8), latent_dim=4, width=4), latent_dim=4)

@@ -31,11 +31,17 @@ class DAGAN(GAN):
         generator: ``G(x, z)`` (e.g. :class:`ganforge.nets.dagan.DAGANGenerator`).
         discriminator: D on pairs ``(B, 2C, H, W)``, e.g. a DCGAN discriminator with ``2C`` channels.
         latent_dim: size of ``z``.
+        reconstruction: weight of ``mean |G(x, z) - x|`` in G's loss (config ``dagan.reconstruction``): it
+            holds the variations near their source, so that G learns deformations of ``x`` rather than
+            other images of its class (on classes it never saw, those change the digit); 0: off.
         **kwargs: the options of :class:`GAN`; ``pack`` must be 1 and ``augment`` unset (colour
             augmentation would mix the two images of a pair).
     """
 
-    def __init__(self, generator: nn.Module, discriminator: nn.Module, latent_dim: int, **kwargs: Any) -> None:
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, latent_dim: int, *,
+                 reconstruction: float = 0.0, **kwargs: Any) -> None:
+        if not reconstruction >= 0:
+            raise ValueError(f"reconstruction must be >= 0, got {reconstruction}")
         if kwargs.get("pack", 1) != 1:
             raise ValueError("PacGAN packing (pack > 1) does not apply to DAGAN, whose D judges pairs")
         if kwargs.get("mode_seeking"):
@@ -44,6 +50,7 @@ class DAGAN(GAN):
         if kwargs.get("augment"):
             raise ValueError("differentiable augmentation does not apply to DAGAN's pairs; leave augment unset")
         super().__init__(generator, discriminator, latent_dim, **kwargs)
+        self.reconstruction = float(reconstruction)
 
     # -- generation ---------------------------------------------------------------------------
     @torch.no_grad()
@@ -117,10 +124,16 @@ class DAGAN(GAN):
                           self.judge_input(self.pairs(x, fake.detach()), step))
 
     def generator_step(self, batch: tuple[Tensor, Tensor, Tensor], step: int) -> StepOutput:
-        """G's loss: D's verdict on ``(x, G(x, z))`` (the D step's fakes when n_critic == 1)."""
+        """G's loss: D's verdict on ``(x, G(x, z))`` (the D step's fakes when n_critic == 1), plus the
+        reconstruction term ``reconstruction * mean |G(x, z) - x|`` when its weight is not 0."""
         x = batch[0]
         (fake,) = self.generator_fakes(batch)
         with self.frozen_discriminator() as discriminator:
             logits = discriminator(self.judge_input(self.pairs(x, fake), step))
         loss = self.loss.g_loss(logits)
-        return {"loss": loss, "g_loss": loss.detach()}
+        out = {"loss": loss, "g_loss": loss.detach()}
+        if self.reconstruction:
+            distance = (fake.float() - x.float()).abs().mean()
+            out["reconstruction"] = distance.detach()
+            out["loss"] = loss + self.reconstruction * distance
+        return out

@@ -7,12 +7,13 @@ rebuilt and how it builds itself; this is the one place that knows the built-in 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ganforge.errors import ConfigError, ConfigWarning
 from ganforge.registry import GAN_TYPES, GANType
 
-__all__ = ["CLASS_CONDITIONAL", "gan_options"]
+__all__ = ["CLASS_CONDITIONAL", "DAGANSection", "gan_options"]
 
 #: The class-conditional types: G(z, label), trained on labelled data.
 CLASS_CONDITIONAL = {"cgan": "concat", "acgan": "auxiliary", "projection": "projection"}
@@ -161,8 +162,20 @@ for _kind, _what in [("cgan", "class-conditional, label concatenated (Mirza & Os
 
 
 # -- dagan: variations of a given image ----------------------------------------------------------------
+@dataclass
+class DAGANSection:
+    """The ``dagan:`` section."""
+
+    # weight of the mean absolute difference between G(x, z) and its source x in G's loss: holds the
+    # variations near their source (deformations rather than other images of the class); 0: off
+    reconstruction: float = 0.0
+
+
 def _check_dagan(config: Any, warn: bool) -> None:
     g = config.gan
+    r = config.sections["dagan"].reconstruction
+    _require(isinstance(r, (int, float)) and not isinstance(r, bool) and r >= 0,
+             f"dagan.reconstruction must be a number >= 0; got {r!r}")
     _warn_penalty_with_batch_norm(config, warn)
     _dcgan_unpacked(config)
     _without_classes(config)
@@ -177,11 +190,13 @@ def _build_dagan(config: Any, metadata: Mapping[str, Any]) -> Any:
     from ganforge.gans.dagan import DAGAN
     from ganforge.nets.dagan import build_dagan_networks
 
-    return DAGAN(*build_dagan_networks(**_nets(config, metadata)), config.model.latent_dim, **gan_options(config))
+    return DAGAN(*build_dagan_networks(**_nets(config, metadata)), config.model.latent_dim,
+                 reconstruction=float(config.sections["dagan"].reconstruction), **gan_options(config))
 
 
 GAN_TYPES.register("dagan", GANType(
     build=_build_dagan, check=_check_dagan, data_view=lambda config, ds: _labelled_images(config, ds, partners=True),
+    section=DAGANSection,
     description="G(image, z): variations of a given image (Antoniou et al. 2017)"))
 
 
