@@ -14,6 +14,7 @@ from ganforge.errors import ConfigError
 from ganforge.privacy import accountant as acc
 from ganforge.privacy.audit import audit, epsilon_lower_bound
 from ganforge.privacy.dpsgd import PoissonRows, clipped_sum
+from ganforge.privacy.params import resolved_ema
 from ganforge.tabular import TabularGAN
 
 
@@ -86,6 +87,17 @@ def test_private_fit_spends_at_most_its_budget_and_reports_each_step():
     assert p["steps"][-1]["step"].startswith("DP-SGD") and len(p["steps"]) >= 5
     assert sum(s["epsilon"] for s in p["steps"]) == pytest.approx(p["spent_epsilon"])
     assert len(model.sample(20)) == 20
+
+
+def test_private_ema_averages_the_last_quarter_of_the_planned_steps():
+    table = _table().drop(columns="email")
+    private = TabularGAN(epsilon=2.0, epochs=2, batch_size=40, verbose=False).fit(table)
+    assert private.training_["ema"] == 0.9  # 10 planned steps: 1 - 4/10 = 0.6, raised to the floor
+    assert resolved_ema(TabularGAN(epsilon=3), 1950) == pytest.approx(1 - 4 / 1950)
+    assert resolved_ema(TabularGAN(epsilon=3), 10 ** 6) == 0.999
+    assert resolved_ema(TabularGAN(epsilon=3, ema=0.99), 1950) == 0.99  # a given decay is kept
+    plain = TabularGAN(epochs=1, batch_size=40, verbose=False).fit(table)
+    assert plain.training_["ema"] == 0.995
 
 
 def test_budget_exhaustion_stops_training_with_a_message(capsys):

@@ -71,7 +71,9 @@ class TabularGAN:
             ``"argmax"`` (see :class:`~ganforge.gans.tabular.ConditionalTabularGAN`).
         loss, penalty, penalty_weight, pack, n_critic: the adversarial objective and critic.
         latent_dim, generator_dims, discriminator_dims, discriminator_dropout: the networks.
-        lr_g, lr_d, betas, ema: the optimisers and the EMA of G's weights (0: none).
+        lr_g, lr_d, betas, ema: the optimisers and the EMA decay of G's weights (0: none; ``"auto"``: 0.995,
+            and with epsilon an average over the last quarter of the steps, see
+            :func:`~ganforge.privacy.params.resolved_ema`).
         tau, condition_weight, log_frequency: Gumbel temperature, weight of the conditional
             cross-entropy, log-frequency draws of training conditions.
         max_modes, max_categories, fit_rows, n_jobs: passed to the transformer.
@@ -117,7 +119,7 @@ class TabularGAN:
         lr_g: float = 2e-4,
         lr_d: float = 2e-4,
         betas: Sequence[float] = (0.5, 0.9),
-        ema: float = 0.995,
+        ema: float | str = "auto",
         tau: float = 0.2,
         condition_weight: float = 1.0,
         log_frequency: bool = True,
@@ -238,7 +240,7 @@ class TabularGAN:
         tabular = {k: getattr(self, k) for k in ("discrete", "tau", "condition_weight", "log_frequency", "max_modes",
                                                   "max_categories", "fit_rows", "min_category_count", "identifiers")}
         tabular["dropout"] = self.discriminator_dropout
-        from ganforge.privacy.params import resolved_objective
+        from ganforge.privacy.params import resolved_ema, resolved_objective
 
         loss, penalty = resolved_objective(self)
         try:
@@ -247,7 +249,7 @@ class TabularGAN:
                         "penalty_weight": self.penalty_weight, "pack": int(self.pack), "n_critic": int(self.n_critic)},
                 "model": {"latent_dim": int(self.latent_dim)},
                 "train": {"batch_size": int(self.batch_size), "lr_g": self.lr_g, "lr_d": self.lr_d,
-                          "betas": list(self.betas), "ema": self.ema, "device": self.device,
+                          "betas": list(self.betas), "ema": resolved_ema(self, train.get("steps")), "device": self.device,
                           "precision": self.precision, "seed": int(self.seed), **train},
                 "tabular": tabular}, warn=False)
         except ConfigError as exc:  # name the parameter, not the config key
@@ -340,6 +342,7 @@ class TabularGAN:
         self.marginals_ = Marginals.of(private.surrogate, private.kinds) if private is not None else None
         self.training_ = {
             "rows": n, "steps": trainer.step, "batch_size": batch_size, "epochs": trainer.step / steps_per_epoch,
+            "ema": config.ema,
             "preprocess_seconds": round(prep_seconds, 3), "seconds": round(time.perf_counter() - start, 3),
             "rows_per_second": round(progress.rows_per_second(trainer.step)),
             "stopped_by": f"interrupted at step {trainer.step}" if interrupted else trainer.stop_reason,
@@ -361,7 +364,7 @@ class TabularGAN:
         dim = transformer.output_dim
         g = TabularGenerator(self.latent_dim, cond_dim, dim, self.generator_dims)
         d = TabularDiscriminator(dim + cond_dim, self.pack, self.discriminator_dims, self.discriminator_dropout)
-        from ganforge.privacy.params import resolved_objective
+        from ganforge.privacy.params import resolved_ema, resolved_objective
 
         loss, penalty = resolved_objective(self)
         gan_type, extra = ConditionalTabularGAN, {}
