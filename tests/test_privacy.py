@@ -176,6 +176,7 @@ def test_anonymize_end_to_end_with_an_email_column(tmp_path):
     assert figures["identifier_copies"]["email"] == 0.0
     assert {"audit", "distance", "density", "attribute_inference", "singling_out", "linkability"} <= set(figures)
     assert (out / "VERDICT.txt").read_text().startswith("Verdict:")
+    assert "Usefulness: pair-trend score" in (out / "VERDICT.txt").read_text()
     assert card["privacy_ledger"][2]["how"].startswith("public categories")  # email, age, then sex
     treatment = {c["column"]: c["treatment"] for c in card["columns"]}
     assert "calibrated" in treatment["sex"] and "calibrated" not in treatment["email"]

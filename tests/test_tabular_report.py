@@ -92,6 +92,16 @@ def test_pair_trend_scores():
     assert pair_trends(prepared(d, d2))["pairs"][0]["score"] == pytest.approx(0.0)
 
 
+def test_report_scores_the_real_columns_shuffled_as_the_pair_reference():
+    real = table(2000)
+    rng = np.random.default_rng(1)
+    shuffled = real.apply(lambda s: s.to_numpy()[rng.permutation(len(s))])  # each column on its own
+    fid = tabular_report(real, real.copy(), detection_model=None)["fidelity"]["pair_trends"]
+    assert fid["mean"] == pytest.approx(1.0) and fid["independent"] < 0.9  # x ~ y, x ~ label are strong
+    ref = tabular_report(real, shuffled, detection_model=None)["fidelity"]["pair_trends"]
+    assert ref["mean"] == pytest.approx(ref["independent"], abs=0.03)
+
+
 def test_detection_auc():
     same = detection_auc(prepared(table(400, 0), table(400, 1)), seed=0)
     assert abs(same["auc"] - 0.5) < 0.1

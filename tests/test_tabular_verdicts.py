@@ -40,6 +40,14 @@ def test_pair_trends_name_the_weakest_pair_and_survive_no_pairs():
     assert pair_verdict({"mean": float("nan"), "pairs": []}).text == "no pair of columns could be compared."
 
 
+def test_pair_trends_below_independent_columns_are_poor_whatever_the_score():
+    pairs = {"mean": 0.91, "pairs": [{"columns": ["a", "b"], "score": 0.91}], "independent": 0.93}
+    v = pair_verdict(pairs)
+    assert v.level == "poor" and "below the 0.930 of the real columns shuffled independently" in v.text
+    v = pair_verdict({**pairs, "independent": 0.85})
+    assert v.level == "good" and "shuffled independently score 0.850" in v.text
+
+
 def test_detection_the_issue_example():
     """AUC 0.999 with synthetic rows far from the training rows: not realistic, and the distances are no privacy."""
     v = detection_verdict({"auc": 0.999}, privacy(syn_median=2.5, hold_median=1.6))

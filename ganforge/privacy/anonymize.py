@@ -111,6 +111,11 @@ def verdict(card: Mapping, figures: Mapping) -> list[str]:
         stop = stop or worst > 0
         lines.append("Identifiers: no synthetic identifier is a real one." if worst == 0 else
                      f"Identifiers: {worst:.1%} of some identifier column's values are real ones: do not release.")
+    pairs = ((figures.get("report") or {}).get("fidelity") or {}).get("pair_trends")
+    if pairs:
+        from ganforge.tabular.verdicts import pair_verdict
+
+        lines.append("Usefulness: " + pair_verdict(pairs).text)
     overall = ("DO NOT RELEASE" if stop else
                "REVIEW BEFORE RELEASE" if worry or eps is None else "FIT FOR RELEASE under the stated guarantee")
     return [f"Verdict: {overall}."] + lines

@@ -326,6 +326,9 @@ def render_html(result: Mapping, real: pd.DataFrame, synthetic: pd.DataFrame, pr
                + "</p>" + _provenance(provenance, result))
     rows = [("shape score (mean of 1-KS / 1-TVD)", _f(fid["shape"]["mean"])),
             ("pair trends (mean)", _f(fid["pair_trends"]["mean"]))]
+    if "independent" in fid["pair_trends"]:
+        rows.append(("pair trends of the real columns shuffled independently (no relation kept)",
+                     _f(fid["pair_trends"]["independent"])))
     if "detection" in fid:
         det = fid["detection"]
         rows.append((f"detection AUC ({det['model']}, {det['folds']}-fold; 0.5 = indistinguishable)",

@@ -32,6 +32,9 @@ def format_report(result: Mapping) -> str:
         ("shape score (mean 1-KS / 1-TVD)", _f(fid["shape"]["mean"]), "1 = identical marginals"),
         ("pair trends (mean)", _f(fid["pair_trends"]["mean"]), "1 = identical pairwise relations"),
     ]
+    if "independent" in fid["pair_trends"]:
+        summary.append(("pair trends, real columns shuffled", _f(fid["pair_trends"]["independent"]),
+                        "no relation kept: the synthetic table should beat it"))
     if "detection" in fid:
         summary.append((f"detection AUC ({fid['detection']['model']}, {fid['detection']['folds']}-fold)",
                         _f(fid["detection"]["auc"]), "0.5 = indistinguishable"))

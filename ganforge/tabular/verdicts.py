@@ -65,6 +65,13 @@ def pair_verdict(pairs: Mapping) -> Verdict:
     what = {"good": "the relations between columns are kept",
             "fair": "the relations between columns are only roughly kept",
             "poor": "many relations between columns are lost"}[level]
+    independent = pairs.get("independent")
+    if independent is not None and not _nan(independent) and mean < independent:
+        level, what = "poor", (f"below the {independent:.3f} of the real columns shuffled independently, so the "
+                               "table keeps fewer relations than independent columns would (more rows, fewer "
+                               "columns or, with differential privacy, a larger epsilon help)")
+    elif independent is not None and not _nan(independent):
+        what += f" (the real columns shuffled independently score {independent:.3f})"
     worst = min(scored, key=lambda p: p["score"])
     return Verdict("pair trends", level, f"pair-trend score {mean:.3f}: {what}; the weakest pair is "
                                          f"{worst['columns'][0]!r} ~ {worst['columns'][1]!r} ({worst['score']:.3f}).")
