@@ -99,7 +99,7 @@ def _people(n=300, seed=0):
 def test_private_model_samples_calibrated_rows_and_saves_the_reference(tmp_path):
     df = _people()
     model = TabularGAN(epsilon=5, epochs=1, batch_size=50, verbose=False, seed=0).fit(df)
-    assert set(model.marginals_.columns) == {"sex", "age"}
+    assert set(model.marginals_.columns) == {"sex"}  # categories only: numbers are left as generated
     target = dict(zip(model.marginals_.columns["sex"]["values"], model.marginals_.columns["sex"]["shares"]))
     raw = TabularGAN(**{**model.get_params(), "calibrate": False})
     raw.transformer_, raw.gan_, raw.marginals_ = model.transformer_, model.gan_, model.marginals_

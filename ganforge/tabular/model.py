@@ -91,7 +91,7 @@ class TabularGAN:
         public_metadata: ``{column: {"categories": [...]} or {"range": [lo, hi]}}`` taken as public
             instead of being learnt (with DP) from the table.
         calibrate: with epsilon, :meth:`sample` draws its rows from a pool of generated rows weighted so
-            that each column's one-way distribution matches the DP summary (raking, post-processing: no
+            that each category column's shares match the DP summary (raking, post-processing: no
             budget spent; :mod:`~ganforge.tabular.calibration`); ``False``: the generator's rows as they
             come. Not used without epsilon, nor for conditional draws.
     """
@@ -339,7 +339,9 @@ class TabularGAN:
             unwrap(gan.generator).load_state_dict(gan.averaged["generator"].state_dict())
             gan.averaged.clear()
         self.transformer_, self.gan_ = transformer, gan
-        self.marginals_ = Marginals.of(private.surrogate, private.kinds) if private is not None else None
+        # categories only: the numeric DP summaries are coarser than G (calibration.py's docs)
+        self.marginals_ = (Marginals.of(private.surrogate, {c: k for c, k in private.kinds.items() if k == "discrete"})
+                           if private is not None else None)
         self.training_ = {
             "rows": n, "steps": trainer.step, "batch_size": batch_size, "epochs": trainer.step / steps_per_epoch,
             "ema": config.ema,
