@@ -121,6 +121,15 @@ def test_privacy_on_a_copy_and_on_independent_data():
     assert fresh["dcr"]["synthetic_to_train"]["median"] > 0
 
 
+def test_utility_survives_a_target_class_only_the_synthetic_table_has():
+    real, hold = table(600, 0), table(400, 1)
+    syn = real.copy()
+    syn.loc[:5, "label"] = "<other>"  # a private model's pooled category, absent from real and holdout
+    r = tabular_report(real, syn, hold, target="label", detection_model=None)["utility"]
+    eff = r["ml_efficacy"]
+    assert r["task"] == "binary" and abs(eff["synthetic"] - eff["real"]) < 0.15, eff
+
+
 def test_exact_copies_count_rows():
     train = pd.DataFrame({"a": [1, 2, 3, 4], "b": ["x", "y", "z", "w"]})
     syn = pd.DataFrame({"a": [1, 2, 9, 4], "b": ["x", "q", "z", "w"]})  # rows 0 and 3 are copies

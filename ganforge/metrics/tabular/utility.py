@@ -44,7 +44,9 @@ def _classification_scores(model, x_test, y_test, positive: int | None) -> dict:
     pred = model.predict(x_test)
     out = {"accuracy": float(accuracy_score(y_test, pred))}
     if positive is not None:
-        out["f1"] = float(f1_score(y_test, pred, pos_label=positive, average="binary", zero_division=0))
+        # F1 of the positive class; a class only the training table has (a private table's pooled
+        # "<other>") counts as negative rather than breaking the binary score
+        out["f1"] = float(f1_score(y_test == positive, pred == positive, zero_division=0))
     else:
         out["f1"] = float(f1_score(y_test, pred, average="macro", zero_division=0))
     auc = float("nan")
