@@ -98,6 +98,8 @@ def test_report_scores_the_real_columns_shuffled_as_the_pair_reference():
     shuffled = real.apply(lambda s: s.to_numpy()[rng.permutation(len(s))])  # each column on its own
     fid = tabular_report(real, real.copy(), detection_model=None)["fidelity"]["pair_trends"]
     assert fid["mean"] == pytest.approx(1.0) and fid["independent"] < 0.9  # x ~ y, x ~ label are strong
+    xy = next(p for p in fid["pairs"] if p["columns"] == ["x", "y"])
+    assert xy["score"] == pytest.approx(1.0) and xy["independent"] < 0.7  # correlation ~0.9 lost by shuffling
     ref = tabular_report(real, shuffled, detection_model=None)["fidelity"]["pair_trends"]
     assert ref["mean"] == pytest.approx(ref["independent"], abs=0.03)
 

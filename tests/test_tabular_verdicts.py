@@ -40,12 +40,14 @@ def test_pair_trends_name_the_weakest_pair_and_survive_no_pairs():
     assert pair_verdict({"mean": float("nan"), "pairs": []}).text == "no pair of columns could be compared."
 
 
-def test_pair_trends_below_independent_columns_are_poor_whatever_the_score():
-    pairs = {"mean": 0.91, "pairs": [{"columns": ["a", "b"], "score": 0.91}], "independent": 0.93}
-    v = pair_verdict(pairs)
-    assert v.level == "poor" and "below the 0.930 of the real columns shuffled independently" in v.text
-    v = pair_verdict({**pairs, "independent": 0.85})
-    assert v.level == "good" and "shuffled independently score 0.850" in v.text
+def test_pair_trends_are_poor_when_most_related_pairs_fall_below_the_shuffled_columns():
+    def pairs(*scores):  # (synthetic, shuffled) per pair; the last pair holds no relation (shuffled 0.97)
+        return {"mean": 0.95, "pairs": [{"columns": ["a", f"b{i}"], "score": s, "independent": i_}
+                                        for i, (s, i_) in enumerate(scores)]}
+    v = pair_verdict(pairs((0.80, 0.85), (0.70, 0.75), (0.90, 0.60), (0.99, 0.97)))
+    assert v.level == "poor" and "only 1 of the 2 related" not in v.text and "only 1 of the 3 related" in v.text
+    v = pair_verdict(pairs((0.90, 0.85), (0.70, 0.75), (0.90, 0.60), (0.90, 0.97)))
+    assert v.level == "good" and "2 of the 3 related pairs score above" in v.text
 
 
 def test_detection_the_issue_example():

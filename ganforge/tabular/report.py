@@ -155,7 +155,7 @@ def _report(real, synthetic, holdout, target, discrete_columns, seed, column_kin
         result["identifiers"] = identifier_copies(tables, ids)
     result["fidelity"] = {
         "shape": column_shapes(cols),
-        "pair_trends": {**pair_trends(cols), "independent": independent_pair_trends(tables["real"], kinds, seed)},
+        "pair_trends": with_independent(pair_trends(cols), tables["real"], kinds, seed),
     }
     if detection_model is not None:
         result["fidelity"]["detection"] = detection_auc(cols, model=detection_model, max_rows=max_rows, seed=seed)
@@ -184,12 +184,18 @@ def _report(real, synthetic, holdout, target, discrete_columns, seed, column_kin
     return result
 
 
-def independent_pair_trends(real: pd.DataFrame, kinds: dict, seed: int = 0) -> float:
-    """The pair-trend score of ``real`` with each column shuffled on its own: exact one-way shares, no relation
-    between columns. A synthetic table scoring below it keeps fewer relations than independent columns would."""
+def with_independent(pairs: dict, real: pd.DataFrame, kinds: dict, seed: int = 0) -> dict:
+    """``pairs`` (a :func:`pair_trends` result on ``real``) with the scores of ``real``'s columns shuffled each on
+    its own -- exact one-way shares, no relation kept -- per pair and as ``"independent"``, their mean.
+
+    A pair whose shuffled score is low holds a relation; a synthetic table should beat the shuffle there.
+    """
     rng = np.random.default_rng([seed, 29])
     shuffled = pd.DataFrame({c: real[c].to_numpy()[rng.permutation(len(real))] for c in kinds}, index=real.index)
-    return pair_trends(_Columns({"real": real, "independent": shuffled}, kinds), "real", "independent")["mean"]
+    ref = pair_trends(_Columns({"real": real, "independent": shuffled}, kinds), "real", "independent")
+    by_columns = {tuple(p["columns"]): p["score"] for p in ref["pairs"]}
+    out = [{**p, "independent": by_columns.get(tuple(p["columns"]), float("nan"))} for p in pairs["pairs"]]
+    return {**pairs, "pairs": out, "independent": ref["mean"]}
 
 
 # ----------------------------------------------------------------------------- command line

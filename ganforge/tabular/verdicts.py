@@ -18,6 +18,7 @@ SCORE_GOOD, SCORE_FAIR = 0.90, 0.80  # shape / pair-trend scores (1 = identical)
 AUC_GOOD, AUC_FAIR, AUC_ALWAYS = 0.60, 0.80, 0.95  # detection AUC (0.5 = indistinguishable)
 UTILITY_GOOD, UTILITY_FAIR = 0.05, 0.15  # ML efficacy lost: real - synthetic (F1 or R^2)
 MIA_GOOD, MIA_FAIR = 0.55, 0.60  # membership-inference AUC (0.5 = no leakage)
+RELATED_BELOW = 0.9  # a pair whose real columns, shuffled independently, score below this holds a relation
 COPIES_MARGIN = 0.01  # synthetic exact copies may exceed the holdout's share by this much
 
 
@@ -65,13 +66,17 @@ def pair_verdict(pairs: Mapping) -> Verdict:
     what = {"good": "the relations between columns are kept",
             "fair": "the relations between columns are only roughly kept",
             "poor": "many relations between columns are lost"}[level]
-    independent = pairs.get("independent")
-    if independent is not None and not _nan(independent) and mean < independent:
-        level, what = "poor", (f"below the {independent:.3f} of the real columns shuffled independently, so the "
-                               "table keeps fewer relations than independent columns would (more rows, fewer "
-                               "columns or, with differential privacy, a larger epsilon help)")
-    elif independent is not None and not _nan(independent):
-        what += f" (the real columns shuffled independently score {independent:.3f})"
+    related = [p for p in scored if not _nan(p.get("independent", float("nan")))
+               and p["independent"] < RELATED_BELOW]
+    if related:
+        kept = sum(p["score"] > p["independent"] for p in related)
+        if kept < len(related) / 2:
+            level, what = "poor", (f"only {kept} of the {len(related)} related pairs of columns score above the real "
+                                   "columns shuffled independently, so most relations are lost (more rows, fewer "
+                                   "columns or, with differential privacy, a larger epsilon help)")
+        else:
+            what += (f"; {kept} of the {len(related)} related pairs score above the real columns shuffled "
+                     "independently")
     worst = min(scored, key=lambda p: p["score"])
     return Verdict("pair trends", level, f"pair-trend score {mean:.3f}: {what}; the weakest pair is "
                                          f"{worst['columns'][0]!r} ~ {worst['columns'][1]!r} ({worst['score']:.3f}).")
