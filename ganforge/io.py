@@ -206,6 +206,8 @@ def folder_file(path: str | Path, manifest_data: dict[str, Any], name: str) -> P
     actual = (manifest_data.get("files") or {}).get(name, name)
     if not isinstance(actual, str) or Path(actual).name != actual or actual in ("", ".", ".."):
         raise OutputError(f"{Path(path)}: the manifest names {actual!r} for {name!r}, which is not a file name")
+    if not (Path(path) / actual).exists() and (Path(path) / name).exists():
+        return Path(path) / name  # atomic_folder has given the entry its plain name back since
     return Path(path) / actual
 
 
@@ -235,7 +237,8 @@ def atomic_folder(path: str | Path, *, manifest: str, fmt: str | None) -> Iterat
     to ``path`` when complete. A folder whose manifest has ``"format": fmt`` (one ganforge wrote;
     ``fmt=None``: never) is updated in place so that it holds a complete folder at every moment:
     each new entry is moved in under a fresh versioned name, then the manifest, which maps entry
-    names to those names under ``"files"``, is replaced atomically, and then the old entries go.
+    names to those names under ``"files"``, is replaced atomically, the old entries go, and the new
+    ones get their plain names back (renamed one by one, then a manifest without the map).
     Anything else at ``path`` is refused with :class:`OutputError`. Leftovers of killed writes (hidden
     temporaries, versioned entries no manifest names) are removed first. Folders get the umask's
     permissions. A full disk raises :class:`OutputError`; the previous folder stays as it was.
@@ -272,6 +275,9 @@ def atomic_folder(path: str | Path, *, manifest: str, fmt: str | None) -> Iterat
         for name in before | set(files):  # what the old manifest named, and unversioned (older) copies
             if name not in files.values() and name != manifest:
                 _remove(path / name)
+        for name, actual in files.items():  # plain names again: each rename is atomic, and a reader that
+            os.rename(path / actual, path / name)  # finds the mapped name gone takes the plain one (folder_file)
+        atomic_write(path / manifest, lambda f: f.write(json.dumps(data, indent=1) + "\n"), mode="w", cleanup=True)
     except BaseException as exc:
         for entry in moved:  # ours, and named by no manifest
             _remove(entry)

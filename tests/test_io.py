@@ -107,6 +107,40 @@ def test_atomic_folder_replaces_its_own_folder_with_a_model_at_the_path_at_every
     _write_model(path, 4)
     assert _read_model(path) == 4
     assert len(list(path.iterdir())) == 2 and sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    assert sorted(p.name for p in path.iterdir()) == ["m.json", "w.bin"]  # a replaced folder keeps plain names too
+    assert "files" not in json.loads((path / "m.json").read_text())
+
+
+def test_a_write_killed_while_giving_back_plain_names_leaves_a_readable_folder(tmp_path, monkeypatch):
+    import ganforge.io as gio
+
+    path = _write_model(tmp_path / "model", 1)
+    real = gio.os.rename
+    calls = []
+
+    def die_on_plain_name(src, dst):  # dies when the new weights would get their plain name back
+        if Path(dst).name == "w.bin" and ".v" in Path(src).name:
+            calls.append(src)
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(gio.os, "rename", die_on_plain_name)
+    with pytest.raises(KeyboardInterrupt):
+        _write_model(path, 2)
+    monkeypatch.undo()
+    assert calls and _read_model(path) == 2  # the manifest's versioned name still holds version 2
+    monkeypatch.setattr(gio.os, "rename", die_on_plain_name)
+    with pytest.raises(KeyboardInterrupt):  # a.bin gets its plain name back, then the write dies on w.bin
+        with atomic_folder(path, manifest="m.json", fmt="ganforge.Test") as tmp:
+            (tmp / "a.bin").write_text("a 2b")
+            (tmp / "w.bin").write_text("weights 2b")
+            (tmp / "m.json").write_text(json.dumps({"format": "ganforge.Test", "version": "2b"}))
+    monkeypatch.undo()
+    meta = read_manifest(path, "m.json")
+    assert meta["files"]["a.bin"] != "a.bin" and folder_file(path, meta, "a.bin").name == "a.bin"
+    assert folder_file(path, meta, "a.bin").read_text() == "a 2b" and _read_model(path) == "2b"
+    _write_model(path, 3)
+    assert _read_model(path) == 3 and sorted(p.name for p in path.iterdir()) == ["m.json", "w.bin"]
 
 
 def _dead_pid() -> int:

@@ -55,12 +55,15 @@ def test_save_replaces_an_earlier_model_and_older_folders_still_load(model, tmp_
     path = model.save(tmp_path / "m")
     assert sorted(p.name for p in path.iterdir()) == ["model.json", "model.safetensors"]  # the old layout
     before = TabularGAN.load(path).sample(5, seed=1)
-    model.save(path)  # over the old layout
-    names = sorted(p.name for p in path.iterdir())
-    assert len(names) == 2 and names[0] == "model.json" and names[1].startswith("model.v")
+    model.save(path)  # over it: the same plain names
+    assert sorted(p.name for p in path.iterdir()) == ["model.json", "model.safetensors"]
+    pd.testing.assert_frame_equal(TabularGAN.load(path).sample(5, seed=1), before)
+    (path / "model.safetensors").rename(path / "model.v0123abcd.safetensors")  # as ganforge 0.1 left a replaced
+    _rewrite(path, lambda m: m.update(files={"model.safetensors": "model.v0123abcd.safetensors"}))  # folder
     pd.testing.assert_frame_equal(TabularGAN.load(path).sample(5, seed=1), before)
     model.save(path)
-    assert len(list(path.iterdir())) == 2 and sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+    assert sorted(p.name for p in path.iterdir()) == ["model.json", "model.safetensors"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
 
 
 def _rewrite(path, change):
