@@ -114,6 +114,20 @@ def test_private_model_samples_calibrated_rows_and_saves_the_reference(tmp_path)
     assert loaded.sample(600, seed=3).equals(calibrated)
 
 
+def test_with_share_sets_one_value_and_scales_the_others():
+    m = Marginals({"c": {"values": ["a", "b", "<other>"], "shares": [0.5, 0.3, 0.1, 0.1]}})
+    shares = m.with_share("c", "<other>", 0.0).columns["c"]["shares"]
+    assert shares == pytest.approx([0.5 / 0.9, 0.3 / 0.9, 0.0, 0.1 / 0.9])
+    assert m.with_share("c", "zzz", 0.5) is m and m.with_share("d", "a", 0.5) is m
+    assert m.columns["c"]["shares"] == [0.5, 0.3, 0.1, 0.1]  # a new object; this one is unchanged
+
+
+def test_a_private_binary_column_whose_values_are_both_released_samples_no_pooled_value():
+    model = TabularGAN(epsilon=5, epochs=1, batch_size=50, verbose=False, seed=0).fit(_people())
+    assert model.marginals_.columns["sex"]["shares"][model.marginals_.columns["sex"]["values"].index("<other>")] == 0
+    assert "<other>" not in set(model.sample(5000, seed=1)["sex"])
+
+
 def test_ordinary_models_are_not_calibrated_and_the_flag_is_checked():
     assert TabularGAN(epochs=1, batch_size=50, verbose=False).fit(_people()).marginals_ is None
     with pytest.raises(ConfigError, match="calibrate"):

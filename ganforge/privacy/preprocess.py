@@ -199,7 +199,11 @@ def _discrete(s: pd.Series, eps: float, delta: float, rng, public: Mapping | Non
         weights.append(pooled)
     if not values:
         values, weights = ([POOLED] if text else [np.nan]), [1.0]
-    info = {"categories": released, "missing": bool(has_missing), "pool": pool}
+    # the share the pooled slot truly holds: the remainder, unless it is within the noise of the released counts
+    # (two sds of their sum; a binary column whose two values are released then samples no "<other>")
+    noise = 2 * math.sqrt(2 * len(noisy)) / eps
+    info = {"categories": released, "missing": bool(has_missing), "pool": pool,
+            "pooled_share": float(n_rows - total_released) / n_rows if n_rows - total_released > noise else 0.0}
     return values, weights, info, how, d
 
 

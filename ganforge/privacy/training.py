@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ganforge.errors import ConfigError
+from ganforge.tabular.calibration import Marginals
 
 from .accountant import RDPAccountant, default_delta, noise_multiplier
 from .dpsgd import BudgetStop, PoissonRows
-from .preprocess import private_summary, public_kinds
+from .preprocess import POOLED, private_summary, public_kinds
 
 __all__ = ["PrivateFit", "DEFAULT_PRIVATE_EPOCHS"]
 
@@ -69,6 +70,15 @@ class PrivateFit:
                               f"in one step, more than the {self.eps_sgd:.3g} left for training; raise it")
         self.stop = BudgetStop(self.accountant, self.eps_sgd, n_critic)
         return PoissonRows(data, cond_spans, self.rate)
+
+    def marginals(self) -> Marginals:
+        """The reference of the calibrated sampling: the surrogate's category shares, each pooled slot at the share
+        its release holds. Categories only: the numeric summaries are coarser than G (calibration's docs)."""
+        ref = Marginals.of(self.surrogate, {c: k for c, k in self.kinds.items() if k == "discrete"})
+        for col, info in self.summary.released.items():
+            if "pooled_share" in info:
+                ref = ref.with_share(col, POOLED, info["pooled_share"])
+        return ref
 
     def gan_kwargs(self) -> dict[str, Any]:
         return {"clip": self.clip, "sigma": self.sigma, "expected_batch": self.expected_batch,

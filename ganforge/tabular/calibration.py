@@ -79,6 +79,21 @@ class Marginals:
             out[col] = spec
         return cls(out)
 
+    def with_share(self, column: str, value: str, share: float) -> "Marginals":
+        """These marginals with ``value`` of ``column`` at ``share``, its other shares scaled to fill the rest
+        (unchanged where the column or the value is not there)."""
+        spec = self.columns.get(column)
+        if spec is None or "values" not in spec or value not in spec["values"]:
+            return self
+        shares = np.asarray(spec["shares"], dtype=float)
+        i = spec["values"].index(value)
+        rest = shares.sum() - shares[i]
+        if rest <= 0:
+            return self
+        shares = shares * (1.0 - share) / rest
+        shares[i] = share
+        return Marginals({**self.columns, column: {**spec, "shares": shares.tolist()}})
+
     @staticmethod
     def _codes_of(spec: Mapping[str, Any], s: pd.Series) -> np.ndarray:
         size = _size(spec)

@@ -339,9 +339,7 @@ class TabularGAN:
             unwrap(gan.generator).load_state_dict(gan.averaged["generator"].state_dict())
             gan.averaged.clear()
         self.transformer_, self.gan_ = transformer, gan
-        # categories only: the numeric DP summaries are coarser than G (calibration.py's docs)
-        self.marginals_ = (Marginals.of(private.surrogate, {c: k for c, k in private.kinds.items() if k == "discrete"})
-                           if private is not None else None)
+        self.marginals_ = private.marginals() if private is not None else None
         self.training_ = {
             "rows": n, "steps": trainer.step, "batch_size": batch_size, "epochs": trainer.step / steps_per_epoch,
             "ema": config.ema,
