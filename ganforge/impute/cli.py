@@ -32,7 +32,8 @@ def add_commands(subparsers: Any) -> None:
                    help="with --n-imputations: the folder of imputation_1 ... imputation_M")
     p.add_argument("--model", default=None, metavar="DIR",
                    help="tables: reuse the imputer saved in DIR, or save the one trained here to DIR")
-    p.add_argument("--n-iter", type=int, default=None, help="training iterations (default 3000 tables, 2000 images)")
+    p.add_argument("--n-iter", type=int, default=None,
+                   help="training iterations (default 10000 tables, 2000 images; either way at most --time-limit)")
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="stop training after this many seconds (default 120 tables, 180 images)")
     p.add_argument("--hint", choices=["paper", "code"], default="paper",

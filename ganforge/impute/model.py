@@ -51,7 +51,7 @@ class GANImputer(TransformerMixin, BaseEstimator):
     hint_rate=0.9, alpha=100, n_iter=10000, batch_size=128, noise=0.01, drop_rate=0, point_draws=1``.
     """
 
-    def __init__(self, *, hint: str = "paper", hint_rate: float = 0.9, alpha: float = 100.0, n_iter: int = 3000,
+    def __init__(self, *, hint: str = "paper", hint_rate: float = 0.9, alpha: float = 100.0, n_iter: int = 10000,
                  time_limit: float | None = 120.0, batch_size: int = 128, hidden: int | None = None, depth: int = 2,
                  lr: float = 1e-3, noise: float = 1.0, drop_rate: float = 0.2, point_draws: int = 10,
                  categorical: Sequence[Any] | None = None, device: str = "cpu", random_state: int | None = 0,
