@@ -9,11 +9,11 @@ raking weights fixes the marginals and keeps each row whole, so the relations th
 
 A reference column is described by its categories (discrete: each value) or by bins (numeric: at most
 :data:`BINS` quantile bins of the reference), each with its share; missing values are one more category.
-The private path calibrates its category columns only: their DP shares are
-nearly exact, whereas its numeric summaries are histograms of log bins about 65% wide, coarser than
-what the generator learns from the rows themselves through DP-SGD. Raking numbers to them imposed the
-bins' flat insides: on UCI Adult at epsilon 3 (3 seeds), pair trends 0.911 calibrating every column,
-0.917 calibrating the categories only, and shape scores 0.971 against 0.975.
+The private path calibrates its category columns only: their DP shares are nearly exact, whereas its
+numeric summaries are histograms of log bins about 65% wide, coarser than what the generator learns
+from the rows themselves through DP-SGD. Raking numbers to them imposed the bins' flat insides: on UCI
+Adult at epsilon 3 (3 seeds), pair trends 0.911 calibrating every column, 0.917 calibrating the
+categories only, and shape scores 0.971 against 0.975.
 Rows are drawn without replacement, each with probability proportional to its weight (systematic
 sampling), so no generated row is returned twice; a pool :data:`POOL_FACTOR` times the rows asked for
 leaves the weights room to act (a row's weight may be up to that factor before it must be taken).

@@ -249,7 +249,8 @@ class TabularGAN:
                         "penalty_weight": self.penalty_weight, "pack": int(self.pack), "n_critic": int(self.n_critic)},
                 "model": {"latent_dim": int(self.latent_dim)},
                 "train": {"batch_size": int(self.batch_size), "lr_g": self.lr_g, "lr_d": self.lr_d,
-                          "betas": list(self.betas), "ema": resolved_ema(self, train.get("steps")), "device": self.device,
+                          "betas": list(self.betas), "ema": resolved_ema(self, train.get("steps")),
+                          "device": self.device,
                           "precision": self.precision, "seed": int(self.seed), **train},
                 "tabular": tabular}, warn=False)
         except ConfigError as exc:  # name the parameter, not the config key
@@ -364,7 +365,7 @@ class TabularGAN:
         dim = transformer.output_dim
         g = TabularGenerator(self.latent_dim, cond_dim, dim, self.generator_dims)
         d = TabularDiscriminator(dim + cond_dim, self.pack, self.discriminator_dims, self.discriminator_dropout)
-        from ganforge.privacy.params import resolved_ema, resolved_objective
+        from ganforge.privacy.params import resolved_objective
 
         loss, penalty = resolved_objective(self)
         gan_type, extra = ConditionalTabularGAN, {}
