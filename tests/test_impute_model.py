@@ -168,3 +168,21 @@ def test_saved_model_imputes_the_same(tmp_path):
     persist.save(imp, tmp_path / "m")
     again = persist.load(tmp_path / "m")
     pd.testing.assert_frame_equal(imp.transform(df), again.transform(df))
+
+
+def test_held_out_entries_are_never_reconstruction_targets_and_pick_the_generator():
+    import torch
+
+    X, Xm, miss = _correlated(n=300)
+    imp = GANImputer(validation_fraction=0.25, **FAST)
+    imp.fit(Xm)
+    x, m = imp.encoding_.encode(pd.DataFrame(Xm))
+    mt = torch.from_numpy(m)
+    target, monitor = imp._validation(torch.from_numpy(x), mt, torch.Generator().manual_seed(0))
+    held = mt - target
+    assert torch.all(held >= 0) and torch.all(target <= mt)  # only observed entries are held out
+    assert abs(held.sum().item() / mt.sum().item() - 0.25) < 0.03
+    assert monitor(imp.generator_) > 0
+    assert 0 < imp.training_["best_iteration"] <= imp.training_["iterations"]
+    plain = GANImputer(validation_fraction=0, **FAST).fit(Xm)
+    assert "best_iteration" not in plain.training_ and plain.training_["iterations"] == FAST["n_iter"]

@@ -118,8 +118,11 @@ def _table(args) -> int:
                 check_output(target, overwrite=args.overwrite, inputs=[args.data])
                 write_table(table, target)
     done = time.perf_counter()
+    training = imputer.training_
+    kept = (f", kept the generator of iteration {training['best_iteration']}, best on held-out entries"
+            if "best_iteration" in training else "")
     print(f"imputed {int(missing.sum())} values in {done - start:.1f} s (training {fitted - start:.1f} s, "
-          f"{imputer.training_.get('iterations', 0)} iterations)")
+          f"{training.get('iterations', 0)} iterations{kept})")
     return 0
 
 

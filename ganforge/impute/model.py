@@ -20,6 +20,9 @@ from .hint import HINTS
 from .nets import TableDiscriminator, TableGenerator
 
 
+VALIDATION_ROWS = 4096  # rows whose held-out entries decide when training stops (a bound for large tables)
+
+
 class ImputeWarning(UserWarning):
     """Imputation went ahead, but on data that deserves a look (rows with nothing observed, nothing missing)."""
 
@@ -36,7 +39,8 @@ class GANImputer(TransformerMixin, BaseEstimator):
     :mod:`.hint`), ``hint_rate`` the share of mask entries revealed to D; ``alpha`` the weight of the
     reconstruction (squared error on numbers, cross-entropy on categories); ``n_iter`` training
     iterations of ``batch_size`` rows, stopped early after ``time_limit`` seconds; ``hidden`` the
-    width of the networks' hidden layers (None: the encoded width, as the paper; at least 32) and
+    width of the networks' hidden layers (None: the encoded width, as the paper, but at least 128: four
+    times the old 32 cut the RMSE on breast_cancer by a tenth) and
     ``depth`` their number; ``lr`` Adam's step size; ``noise`` the U(0, noise) fill of missing inputs (1: wide enough that
     G's draws spread where the data leave the value open, which multiple imputation needs; the
     reference code's 0.01 gives draws that hardly differ);
@@ -44,16 +48,22 @@ class GANImputer(TransformerMixin, BaseEstimator):
     (0: the published objective exactly; the default 0.2 teaches G on entries whose truth is known,
     which cut the RMSE of a 4-column toy problem from 0.098 to 0.027 and lets it train on a complete
     table);
+    ``validation_fraction`` a share of the observed entries (of at most 4,096 rows) G is never trained to
+    reproduce; its error on them picks the G kept (the best of checks every 250 iterations) and training
+    stops after ``n_iter_no_change`` checks without improvement (None: run to ``n_iter``; 0 for
+    ``validation_fraction``: no checks, the last G);
     ``point_draws`` generator draws averaged for ``transform``'s single imputation (numbers: their mean,
     categories: the arg-max of the mean softmax; 1: a single draw, the paper's);
     ``categorical`` columns (names or positions) forced to be categories; ``device`` "cpu"/"cuda";
     ``random_state`` seeds training and draws. GAIN's original settings are ``hint="code",
-    hint_rate=0.9, alpha=100, n_iter=10000, batch_size=128, noise=0.01, drop_rate=0, point_draws=1``.
+    hint_rate=0.9, alpha=100, n_iter=10000, batch_size=128, noise=0.01, drop_rate=0, point_draws=1,
+    validation_fraction=0`` and ``hidden`` the encoded width.
     """
 
     def __init__(self, *, hint: str = "paper", hint_rate: float = 0.9, alpha: float = 100.0, n_iter: int = 10000,
                  time_limit: float | None = 120.0, batch_size: int = 128, hidden: int | None = None, depth: int = 2,
                  lr: float = 1e-3, noise: float = 1.0, drop_rate: float = 0.2, point_draws: int = 10,
+                 validation_fraction: float = 0.1, n_iter_no_change: int | None = 10,
                  categorical: Sequence[Any] | None = None, device: str = "cpu", random_state: int | None = 0,
                  verbose: bool = False):
         self.hint = hint
@@ -68,6 +78,8 @@ class GANImputer(TransformerMixin, BaseEstimator):
         self.noise = noise
         self.drop_rate = drop_rate
         self.point_draws = point_draws
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.categorical = categorical
         self.device = device
         self.random_state = random_state
@@ -81,6 +93,11 @@ class GANImputer(TransformerMixin, BaseEstimator):
             raise ConfigError(f"hint_rate must be in [0, 1], got {self.hint_rate!r}")
         if not 0 <= self.drop_rate < 1:
             raise ConfigError(f"drop_rate must be in [0, 1), got {self.drop_rate!r}")
+        if not 0 <= self.validation_fraction < 1:
+            raise ConfigError(f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}")
+        if self.n_iter_no_change is not None and (isinstance(self.n_iter_no_change, bool) or not isinstance(
+                self.n_iter_no_change, (int, np.integer)) or self.n_iter_no_change < 1):
+            raise ConfigError(f"n_iter_no_change must be None or a positive integer, got {self.n_iter_no_change!r}")
         for name in ("n_iter", "batch_size", "depth", "point_draws"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -133,28 +150,53 @@ class GANImputer(TransformerMixin, BaseEstimator):
         self._build()  # same weights for the same random_state
         xt = torch.from_numpy(x).to(dev)
         mt = torch.from_numpy(m).to(dev)
+        target, monitor = self._validation(xt, mt, gen)
         n = len(xt)
         batch = min(self.batch_size, n)
 
         def batches():
             idx = torch.randint(n, (batch,), generator=gen, device=dev)
-            return xt[idx], mt[idx]
+            return xt[idx], mt[idx], target[idx]
 
         with gain.cpu_threads(self.device):
-            self.training_ = self._train(batches, gen)
+            self.training_ = gain.train(
+                self.generator_, self.discriminator_, batches, n_iter=int(self.n_iter), time_limit=self.time_limit,
+                lr=self.lr, generator=gen, monitor=monitor, patience=self.n_iter_no_change,
+                step_kwargs=dict(expand=self._expand, recon=self._reconstruction, hint_kind=self.hint,
+                                 hint_rate=self.hint_rate, alpha=self.alpha, noise=self.noise,
+                                 drop_rate=self.drop_rate),
+                progress=self._progress if self.verbose else None)
         return self
 
-    def _train(self, batches, gen) -> dict:
-        return gain.train(self.generator_, self.discriminator_, batches, n_iter=int(self.n_iter),
-                                    time_limit=self.time_limit, lr=self.lr, generator=gen,
-                                    step_kwargs=dict(expand=self._expand, recon=self._reconstruction,
-                                                     hint_kind=self.hint, hint_rate=self.hint_rate,
-                                                     alpha=self.alpha, noise=self.noise, drop_rate=self.drop_rate),
-                                    progress=self._progress if self.verbose else None)
+    def _validation(self, xt: torch.Tensor, mt: torch.Tensor, gen: torch.Generator):
+        """``(target, monitor)``: the training mask less ``validation_fraction`` of the observed entries
+        of up to ``VALIDATION_ROWS`` rows, and G's reconstruction error on those held-out entries (its
+        point imputation with them hidden); ``(mt, None)`` when nothing is held out. G still sees the
+        held-out entries as inputs; it is never trained to reproduce them."""
+        if self.validation_fraction == 0:
+            return mt, None
+        rows = torch.randperm(len(mt), generator=gen, device=mt.device)[:VALIDATION_ROWS]
+        held = torch.zeros_like(mt)
+        draw = torch.rand(mt[rows].shape, generator=gen, device=mt.device)
+        held[rows] = mt[rows] * (draw < self.validation_fraction).to(mt.dtype)
+        if held.sum() < 1 or (mt - held).sum() < 1:
+            return mt, None
+        rows = rows[held[rows].sum(dim=1) > 0]
+        xv, hv = xt[rows], held[rows]
+        mv = mt[rows] - hv
+        z = torch.rand((int(self.point_draws),) + xv.shape, generator=gen, device=xv.device) * self.noise
+
+        @torch.no_grad()
+        def monitor(G) -> float:
+            mf = self._expand(mv)
+            outs = torch.stack([G(mf * xv + (1 - mf) * zk, mv)[0] for zk in z]).mean(dim=0)
+            return float(self._reconstruction(outs, outs.clamp(min=1e-12).log(), xv, hv))
+
+        return mt - held, monitor
 
     def _build(self) -> None:
         enc = self.encoding_
-        hidden = self.hidden or max(32, enc.width)
+        hidden = self.hidden or max(128, enc.width)
         cols = len(enc.modelled)
         if self.random_state is not None:
             torch.manual_seed(int(self.random_state))
