@@ -168,6 +168,29 @@ def test_saved_model_imputes_the_same(tmp_path):
     persist.save(imp, tmp_path / "m")
     again = persist.load(tmp_path / "m")
     pd.testing.assert_frame_equal(imp.transform(df), again.transform(df))
+    assert again.shrinkage_ == imp.shrinkage_ and np.array_equal(again.means_, imp.means_)
+
+
+def test_a_model_saved_before_the_linear_path_and_shrinkage_still_loads(tmp_path):
+    import json
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    df = _mixed()
+    imp = GANImputer(**FAST).fit(df)
+    persist.save(imp, tmp_path / "m")
+    weights, meta_path = tmp_path / "m" / persist.WEIGHTS, tmp_path / "m" / persist.META
+    save_file({k: v for k, v in load_file(str(weights)).items() if not k.startswith("linear.")}, str(weights))
+    meta = json.loads(meta_path.read_text())
+    del meta["shrinkage"], meta["means"]
+    meta_path.write_text(json.dumps(meta))
+    old = persist.load(tmp_path / "m")
+    with torch.no_grad():
+        imp.generator_.linear.weight.zero_()
+        imp.generator_.linear.bias.zero_()
+    imp.shrinkage_ = 1.0
+    pd.testing.assert_frame_equal(imp.transform(df), old.transform(df))
 
 
 def test_held_out_entries_are_never_reconstruction_targets_and_pick_the_generator():
@@ -178,11 +201,37 @@ def test_held_out_entries_are_never_reconstruction_targets_and_pick_the_generato
     imp.fit(Xm)
     x, m = imp.encoding_.encode(pd.DataFrame(Xm))
     mt = torch.from_numpy(m)
-    target, monitor = imp._validation(torch.from_numpy(x), mt, torch.Generator().manual_seed(0))
+    target, held_out = imp._validation(torch.from_numpy(x), mt, torch.Generator().manual_seed(0))
     held = mt - target
     assert torch.all(held >= 0) and torch.all(target <= mt)  # only observed entries are held out
     assert abs(held.sum().item() / mt.sum().item() - 0.25) < 0.03
-    assert monitor(imp.generator_) > 0
+    assert held_out.held.sum() == held.sum() and torch.all(held_out.m + held_out.held <= 1)  # hidden from G
+    assert held_out.score(imp.generator_) > 0
     assert 0 < imp.training_["best_iteration"] <= imp.training_["iterations"]
+    assert 0 <= imp.shrinkage_ <= 1
     plain = GANImputer(validation_fraction=0, **FAST).fit(Xm)
     assert "best_iteration" not in plain.training_ and plain.training_["iterations"] == FAST["n_iter"]
+    assert plain.shrinkage_ == 1.0
+
+
+def test_shrinkage_pulls_guesses_towards_the_mean_where_the_data_say_nothing():
+    import torch
+
+    rng = np.random.default_rng(0)
+    X = rng.random((300, 4))  # independent columns: nothing predicts a hidden value but its column's mean
+    miss = rng.random(X.shape) < 0.3
+    miss[miss.all(axis=1), 0] = False
+    Xm = np.where(miss, np.nan, X)
+    imp = GANImputer(validation_fraction=0.3, **FAST).fit(Xm)
+    x, m = imp.encoding_.encode(pd.DataFrame(Xm))
+    _, held_out = imp._validation(torch.from_numpy(x), torch.from_numpy(m), torch.Generator().manual_seed(1))
+    means = torch.from_numpy(imp.means_)
+    assert held_out.shrinkage(imp.generator_, means) < 0.5 and imp.shrinkage_ < 0.5
+    # a generator that returns the truth itself is not shrunk
+    truth = lambda xin, min_: (held_out.x, held_out.x)  # noqa: E731
+    assert held_out.shrinkage(truth, means) == pytest.approx(1.0)
+    filled = imp.transform(Xm)
+    miss = np.isnan(Xm)
+    mean_fill = np.where(miss, np.nanmean(Xm, axis=0), Xm)
+    rmse = lambda F: np.sqrt(np.mean((F - X)[miss] ** 2))  # noqa: E731
+    assert rmse(filled) < 1.05 * rmse(mean_fill)

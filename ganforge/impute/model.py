@@ -27,6 +27,36 @@ class ImputeWarning(UserWarning):
     """Imputation went ahead, but on data that deserves a look (rows with nothing observed, nothing missing)."""
 
 
+class HeldOut:
+    """Observed entries G is never trained to reproduce (``held``, in rows ``x`` whose mask ``m`` hides
+    them; ``z`` fixed input noise): its error on them picks the G kept, and they decide how far the
+    single imputation of numbers is shrunk towards the column means."""
+
+    def __init__(self, imputer: "GANImputer", x: torch.Tensor, m: torch.Tensor, held: torch.Tensor,
+                 z: torch.Tensor):
+        self.imputer, self.x, self.m, self.held, self.z = imputer, x, m, held, z
+
+    @torch.no_grad()
+    def point(self, G) -> torch.Tensor:
+        """G's single imputation of the rows: the mean of its draws."""
+        mf = self.imputer._expand(self.m)
+        return torch.stack([G(mf * self.x + (1 - mf) * zk, self.m)[0] for zk in self.z]).mean(dim=0)
+
+    def score(self, G) -> float:
+        """The reconstruction error (squared error, cross-entropy) of the point imputation."""
+        out = self.point(G)
+        return float(self.imputer._reconstruction(out, out.clamp(min=1e-12).log(), self.x, self.held))
+
+    def shrinkage(self, G, means: torch.Tensor) -> float:
+        """The weight ``w`` in [0, 1] of ``means + w * (G's numbers - means)`` that fits the held-out
+        numbers best (least squares); 1 when there are none."""
+        num, cols = self.imputer._numeric, self.imputer._numeric_column
+        h = self.held[:, cols]
+        g, x = self.point(G)[:, num] - means, self.x[:, num] - means
+        denominator = float((h * g * g).sum())
+        return 1.0 if denominator <= 0 else min(1.0, max(0.0, float((h * g * x).sum()) / denominator))
+
+
 class GANImputer(TransformerMixin, BaseEstimator):
     """Fill the missing values of a table with a GAIN generator.
 
@@ -49,9 +79,12 @@ class GANImputer(TransformerMixin, BaseEstimator):
     which cut the RMSE of a 4-column toy problem from 0.098 to 0.027 and lets it train on a complete
     table);
     ``validation_fraction`` a share of the observed entries (of at most 4,096 rows) G is never trained to
-    reproduce; its error on them picks the G kept (the best of checks every 250 iterations) and training
-    stops after ``n_iter_no_change`` checks without improvement (None: run to ``n_iter``; 0 for
-    ``validation_fraction``: no checks, the last G);
+    reproduce; its error on them picks the G kept (the best of checks every 250 iterations), training
+    stops after ``n_iter_no_change`` checks without improvement (None: run to ``n_iter``), and they fit
+    ``shrinkage_``, the weight ``w`` of the single imputation's numbers ``mean + w * (G's - mean)``
+    (``means_`` the columns' observed means): where the data say little (80% missing) G's guesses are
+    pulled towards the mean, which a bare GAN loses to there (0 for ``validation_fraction``: no checks,
+    the last G, ``w = 1``);
     ``point_draws`` generator draws averaged for ``transform``'s single imputation (numbers: their mean,
     categories: the arg-max of the mean softmax; 1: a single draw, the paper's);
     ``categorical`` columns (names or positions) forced to be categories; ``device`` "cpu"/"cuda";
@@ -141,6 +174,7 @@ class GANImputer(TransformerMixin, BaseEstimator):
         if enc.width == 0:
             self._build()
             self.training_ = {"iterations": 0, "seconds": 0.0}
+            self.means_, self.shrinkage_ = np.zeros(0, np.float32), 1.0
             return self
         dev = torch.device(self.device)
         gen = torch.Generator(device=dev)
@@ -150,7 +184,7 @@ class GANImputer(TransformerMixin, BaseEstimator):
         self._build()  # same weights for the same random_state
         xt = torch.from_numpy(x).to(dev)
         mt = torch.from_numpy(m).to(dev)
-        target, monitor = self._validation(xt, mt, gen)
+        target, held = self._validation(xt, mt, gen)
         n = len(xt)
         batch = min(self.batch_size, n)
 
@@ -161,18 +195,21 @@ class GANImputer(TransformerMixin, BaseEstimator):
         with gain.cpu_threads(self.device):
             self.training_ = gain.train(
                 self.generator_, self.discriminator_, batches, n_iter=int(self.n_iter), time_limit=self.time_limit,
-                lr=self.lr, generator=gen, monitor=monitor, patience=self.n_iter_no_change,
+                lr=self.lr, generator=gen, monitor=held and held.score, patience=self.n_iter_no_change,
                 step_kwargs=dict(expand=self._expand, recon=self._reconstruction, hint_kind=self.hint,
                                  hint_rate=self.hint_rate, alpha=self.alpha, noise=self.noise,
                                  drop_rate=self.drop_rate),
                 progress=self._progress if self.verbose else None)
+        num, cols = self._numeric, self._numeric_column
+        self.means_ = ((xt[:, num] * target[:, cols]).sum(0) / target[:, cols].sum(0).clamp(min=1.0)).cpu().numpy()
+        self.shrinkage_ = held.shrinkage(self.generator_, torch.from_numpy(self.means_).to(dev)) if held else 1.0
+        self.training_["shrinkage"] = self.shrinkage_
         return self
 
     def _validation(self, xt: torch.Tensor, mt: torch.Tensor, gen: torch.Generator):
-        """``(target, monitor)``: the training mask less ``validation_fraction`` of the observed entries
-        of up to ``VALIDATION_ROWS`` rows, and G's reconstruction error on those held-out entries (its
-        point imputation with them hidden); ``(mt, None)`` when nothing is held out. G still sees the
-        held-out entries as inputs; it is never trained to reproduce them."""
+        """``(target, held)``: the training mask less ``validation_fraction`` of the observed entries of up
+        to ``VALIDATION_ROWS`` rows, and those entries as a :class:`HeldOut`; ``(mt, None)`` when nothing
+        is held out. G still sees the held-out entries as inputs; it is never trained to reproduce them."""
         if self.validation_fraction == 0:
             return mt, None
         rows = torch.randperm(len(mt), generator=gen, device=mt.device)[:VALIDATION_ROWS]
@@ -182,17 +219,8 @@ class GANImputer(TransformerMixin, BaseEstimator):
         if held.sum() < 1 or (mt - held).sum() < 1:
             return mt, None
         rows = rows[held[rows].sum(dim=1) > 0]
-        xv, hv = xt[rows], held[rows]
-        mv = mt[rows] - hv
-        z = torch.rand((int(self.point_draws),) + xv.shape, generator=gen, device=xv.device) * self.noise
-
-        @torch.no_grad()
-        def monitor(G) -> float:
-            mf = self._expand(mv)
-            outs = torch.stack([G(mf * xv + (1 - mf) * zk, mv)[0] for zk in z]).mean(dim=0)
-            return float(self._reconstruction(outs, outs.clamp(min=1e-12).log(), xv, hv))
-
-        return mt - held, monitor
+        z = torch.rand((int(self.point_draws),) + xt[rows].shape, generator=gen, device=xt.device) * self.noise
+        return mt - held, HeldOut(self, xt[rows], mt[rows] - held[rows], held[rows], z)
 
     def _build(self) -> None:
         enc = self.encoding_
@@ -267,8 +295,10 @@ class GANImputer(TransformerMixin, BaseEstimator):
                           "generator with no information about the row", ImputeWarning)
         seed = 0 if self.random_state is None else int(self.random_state)
         if n_imputations is None:
-            outs = self._draw(x, m, int(self.point_draws), seed + 1)
-            return self._like(X, self.encoding_.decode_into(df, np.mean(outs, axis=0)), numeric)
+            out = np.mean(self._draw(x, m, int(self.point_draws), seed + 1), axis=0)
+            num = self.encoding_.numeric_features
+            out[:, num] = self.means_ + self.shrinkage_ * (out[:, num] - self.means_)
+            return self._like(X, self.encoding_.decode_into(df, out), numeric)
         rng = np.random.default_rng(seed + 2)
         outs = self._draw(x, m, int(n_imputations), seed + 2)
         return [self._like(X, self.encoding_.decode_into(df, out, rng), numeric) for out in outs]

@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from ganforge.errors import CheckpointError
@@ -34,7 +35,8 @@ def save(imputer, path: str | os.PathLike) -> Path:
     params = {k: v for k, v in imputer.get_params().items()}
     meta = {"format": FORMAT, "params": params, "encoding": imputer.encoding_.to_dict(),
             "n_features_in": imputer.n_features_in_, "missing_rate": imputer.missing_rate_,
-            "training": imputer.training_, **provenance()}
+            "training": imputer.training_, "shrinkage": imputer.shrinkage_,
+            "means": imputer.means_.tolist(), **provenance()}
     weights = safetensors_bytes(tensors, metadata={"format": FORMAT})
     with atomic_folder(path, manifest=META, fmt=FORMAT) as folder:
         atomic_write(folder / WEIGHTS, lambda f: f.write(weights))
@@ -62,7 +64,13 @@ def load(path: str | os.PathLike, device: str = "cpu"):
     imputer.n_features_in_ = int(meta["n_features_in"])
     imputer.missing_rate_ = float(meta["missing_rate"])
     imputer.training_ = meta["training"]
+    imputer.shrinkage_ = float(meta.get("shrinkage", 1.0))
+    default = np.zeros(len(imputer.encoding_.numeric_features))  # any means: a weight of 1 ignores them
+    imputer.means_ = np.asarray(meta.get("means", default), dtype=np.float32)
     imputer._build()
+    for name, tensor in imputer.generator_.state_dict().items():  # saved before G had its linear path:
+        if name.startswith("linear.") and name not in state:      # zeros are the same generator
+            state[name] = torch.zeros_like(tensor, device="cpu")
     try:
         imputer.generator_.load_state_dict({k: v.to(torch.device(device)) for k, v in state.items()})
     except RuntimeError as exc:
