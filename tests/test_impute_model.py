@@ -235,3 +235,13 @@ def test_shrinkage_pulls_guesses_towards_the_mean_where_the_data_say_nothing():
     mean_fill = np.where(miss, np.nanmean(Xm, axis=0), Xm)
     rmse = lambda F: np.sqrt(np.mean((F - X)[miss] ** 2))  # noqa: E731
     assert rmse(filled) < 1.05 * rmse(mean_fill)
+
+
+def test_linear_false_is_the_plain_mlp_generator_and_round_trips(tmp_path):
+    X, Xm, miss = _correlated(n=100)
+    imp = GANImputer(linear=False, **FAST).fit(Xm)
+    assert imp.generator_.linear is None
+    assert not any(k.startswith("linear.") for k in imp.generator_.state_dict())
+    persist.save(imp, tmp_path / "m")
+    again = persist.load(tmp_path / "m")
+    assert again.generator_.linear is None and np.array_equal(again.transform(Xm), imp.transform(Xm))
