@@ -148,7 +148,11 @@ def impute(method: str, df: pd.DataFrame, matrix: Matrix, jobs: int, device: str
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # IterativeImputer's convergence warnings
         if method in ("gain_original", "ganimputer"):
-            return est.fit_transform(df)
+            if matrix.categorical:
+                return est.fit_transform(df)
+            # the baselines' view: every column a number (a DataFrame of whole numbers with few values, as
+            # digits' border pixels, would be read as categories; an array of numbers is all numbers)
+            return pd.DataFrame(est.fit_transform(df.to_numpy(float)), columns=df.columns, index=df.index)
         decoded = matrix.decode(est.fit_transform(matrix.encode(df)), df)
         return df.where(df.notna(), decoded)  # the baselines' observed values back exactly (scaling round trip)
 
