@@ -9,8 +9,9 @@ reconstruction of the observed entries. ``drop_rate > 0`` (not in the paper: off
 that share of the observed entries from G and D in training, so G is taught on entries whose truth is
 known, and can learn from a table with few or no missing values.
 
-``train`` can watch a score of G on held-out entries (``monitor``, lower is better): it keeps the best G seen and stops once the score has
-not improved for ``patience`` checks, as scikit-learn's ``early_stopping`` does for its networks.
+``train`` can watch a score of G on held-out entries (``monitor``, lower is better): it keeps the best
+G seen and stops once the score has not improved for ``patience`` checks, as scikit-learn's
+``early_stopping`` does for its networks.
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ class TableGenerator(nn.Module):
     """``G(x_tilde, m) -> (values, logits)``: values in [0, 1] (sigmoid for numbers, softmax per
     category block) and the raw logits of the category blocks (for the cross-entropy). The logits are
     the MLP's plus a linear map of the inputs (zero at the start): many tables are close to linear in
-    their columns, which the linear path learns directly (breast_cancer's RMSE fell by about 4% in four seed-0/1 probes);
-    ``linear=False`` is GAIN's plain MLP."""
+    their columns, which the linear path learns directly (breast_cancer's RMSE fell by about 4% in four
+    seed-0/1 probes); ``linear=False`` is GAIN's plain MLP."""
 
     def __init__(self, width: int, n_columns: int, hidden: int, depth: int,
                  blocks: list[tuple[int, int]], linear: bool = True):
