@@ -73,8 +73,8 @@ class GANImputer(TransformerMixin, BaseEstimator):
     times the old 32 cut the RMSE of a seed-0 breast_cancer probe by a tenth) and
     ``depth`` their number; ``linear`` a linear path from G's inputs to its outputs beside the MLP (most
     tables are close to linear in their columns); ``lr`` Adam's step size; ``noise`` the U(0, noise) fill
-    of missing inputs (1: wide enough that G's draws spread where the data leave the value open, which multiple imputation needs; the
-    reference code's 0.01 gives draws that hardly differ);
+    of missing inputs (1: wide enough that G's draws spread where the data leave the value open, which
+    multiple imputation needs; the reference code's 0.01 gives draws that hardly differ);
     ``drop_rate`` an extra share of observed entries hidden from G and D in training and reconstructed
     (0: the published objective exactly; the default 0.2 teaches G on entries whose truth is known,
     which cut the RMSE of a 4-column toy problem from 0.098 to 0.027 and lets it train on a complete
