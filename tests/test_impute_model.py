@@ -245,3 +245,19 @@ def test_linear_false_is_the_plain_mlp_generator_and_round_trips(tmp_path):
     persist.save(imp, tmp_path / "m")
     again = persist.load(tmp_path / "m")
     assert again.generator_.linear is None and np.array_equal(again.transform(Xm), imp.transform(Xm))
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(validation_fraction=1.0), "validation_fraction must be in"),
+    (dict(validation_fraction=float("nan")), "validation_fraction must be in"),
+    (dict(n_iter_no_change=0), "n_iter_no_change must be None or a positive integer"),
+    (dict(n_iter_no_change=True), "n_iter_no_change must be None or a positive integer"),
+    (dict(linear="yes"), "linear must be True or False"),
+    (dict(drop_rate=1.0), "drop_rate must be in"),
+])
+def test_bad_parameters_are_refused_by_name(params, message):
+    from ganforge.errors import ConfigError
+
+    X, Xm, miss = _correlated(n=50)
+    with pytest.raises(ConfigError, match=message):
+        GANImputer(**FAST, **params).fit(Xm)

@@ -23,7 +23,6 @@ from typing import Callable
 
 import torch
 import torch.nn.functional as F
-
 from torch import nn
 
 from .hint import hint

@@ -129,6 +129,8 @@ class GANImputer(TransformerMixin, BaseEstimator):
             raise ConfigError(f"hint_rate must be in [0, 1], got {self.hint_rate!r}")
         if not 0 <= self.drop_rate < 1:
             raise ConfigError(f"drop_rate must be in [0, 1), got {self.drop_rate!r}")
+        if not isinstance(self.linear, (bool, np.bool_)):
+            raise ConfigError(f"linear must be True or False, got {self.linear!r}")
         if not 0 <= self.validation_fraction < 1:
             raise ConfigError(f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}")
         if self.n_iter_no_change is not None and (isinstance(self.n_iter_no_change, bool) or not isinstance(
@@ -198,7 +200,7 @@ class GANImputer(TransformerMixin, BaseEstimator):
         with gain.cpu_threads(self.device):
             self.training_ = gain.train(
                 self.generator_, self.discriminator_, batches, n_iter=int(self.n_iter), time_limit=self.time_limit,
-                lr=self.lr, generator=gen, monitor=held and held.score, patience=self.n_iter_no_change,
+                lr=self.lr, generator=gen, monitor=held.score if held else None, patience=self.n_iter_no_change,
                 step_kwargs=dict(expand=self._expand, recon=self._reconstruction, hint_kind=self.hint,
                                  hint_rate=self.hint_rate, alpha=self.alpha, noise=self.noise,
                                  drop_rate=self.drop_rate),
