@@ -70,6 +70,23 @@ def test_musegan_writes_midi_previews_and_midi_samples_of_binary_rolls(tmp_path)
     assert np.array_equal(back[:, :, 24:88], expected)  # the file holds the sampled phrase exactly
 
 
+def test_monophonic_musegan_samples_one_note_per_voice_and_runs_saved_before_the_choice_load(tmp_path):
+    import json
+
+    run = trained(tmp_path, "musegan", monophonic=True)
+    gan, _ = load_run(run)
+    assert gan.rolls(gan.sample(6)).sum(-1).max() <= 1  # a voice sounds at most one pitch per step
+    assert any(isinstance(m, torch.nn.Upsample) for m in gan.generator.trunk)
+    # a run saved before G's upsampling was recorded was trained with transposed convolutions
+    from ganforge.runs.experiment import build_gan, config_from
+    from ganforge.gans.music import MuseGAN
+
+    cfg = config_from(tiny_sound_config("musegan"), [])
+    meta = json.loads(json.dumps(gan.describe()))  # plain data, as stored
+    old = build_gan(cfg, {"roll": meta["roll"], "sample_shape": [4 * 64 * 64]})
+    assert isinstance(old, MuseGAN) and any(isinstance(m, torch.nn.ConvTranspose2d) for m in old.generator.trunk)
+
+
 def test_sound_types_refuse_data_of_the_wrong_kind_and_bad_section_values(tmp_path, capsys):
     cfg = tiny_image_config()
     cfg["gan"] = {"kind": "wavegan", "loss": "wasserstein", "penalty": "gradient_penalty"}
@@ -85,6 +102,8 @@ def test_sound_types_refuse_data_of_the_wrong_kind_and_bad_section_values(tmp_pa
     path.write_text(yaml.safe_dump(tiny_sound_config("musegan")))
     assert main(["train", str(path), "--set", "musegan.binarize=soft", "--out", str(tmp_path / "r")]) == 2
     assert "musegan.binarize must be threshold or straight_through" in capsys.readouterr().err
+    assert main(["train", str(path), "--set", "musegan.monophonic=3", "--out", str(tmp_path / "r")]) == 2
+    assert "musegan.monophonic must be true or false" in capsys.readouterr().err
     path.write_text(yaml.safe_dump(tiny_sound_config("specgan")))
     assert main(["train", str(path), "--set", "specgan.conditional=maybe", "--out", str(tmp_path / "r")]) == 2
     assert "specgan.conditional must be auto, yes or no" in capsys.readouterr().err

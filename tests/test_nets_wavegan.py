@@ -63,6 +63,39 @@ def test_roll_generator_makes_phrases_of_the_format_and_binarises_in_eval_mode()
     assert st.dense[0].weight.grad.abs().sum() > 0
 
 
+def test_monophonic_generator_sounds_at_most_one_pitch_per_track_and_step():
+    shape = (4, 2, 16, 32)
+    torch.manual_seed(0)
+    g = RollGenerator(6, shape, width=8, monophonic=True)
+    z = torch.randn(5, g.latent_dim)
+    logits = g.logits(z)
+    assert logits.shape == (5, 4, 32, 33)  # the pitches and a rest
+    soft = g(z).view(5, 4, 32, 32)
+    expected = torch.softmax(logits, -1)[..., :32]  # the rest is no cell of the roll
+    assert torch.allclose(soft, expected) and (soft.sum(-1) < 1).all()
+    hard = g.eval()(z).view(5, 4, 32, 32)
+    per_step = hard.sum(-1)
+    assert set(per_step.unique().tolist()) <= {0.0, 1.0}
+    choice = g.logits(z).argmax(-1)  # in eval mode too (batch-norm running statistics)
+    assert torch.equal(per_step == 0, choice == 32)  # a step is silent exactly where the rest wins
+    st = RollGenerator(6, shape, width=8, binarize="straight_through", monophonic=True).train()
+    out = st(z)
+    assert set(out.detach().round(decimals=5).unique().tolist()) <= {0.0, 1.0}
+    out.sum().backward()
+    assert st.rest.weight.grad.abs().sum() > 0  # the rest logit learns through the softmax
+
+
+def test_generator_upsamples_time_by_nearest_then_convolution_or_transposed_convolution():
+    shape = (2, 2, 16, 16)
+    nearest, transposed = (RollGenerator(4, shape, width=8, upsample=u) for u in ("nearest", "transposed"))
+    assert sum(isinstance(m, torch.nn.Upsample) for m in nearest.trunk) == 2
+    assert sum(isinstance(m, torch.nn.ConvTranspose2d) for m in transposed.trunk) == 2
+    z = torch.randn(3, nearest.latent_dim)
+    assert nearest(z).shape == transposed(z).shape == (3, 2 * 32 * 16)
+    with pytest.raises(ValueError, match="upsample must be nearest or transposed"):
+        RollGenerator(4, shape, upsample="bilinear")
+
+
 def test_private_latents_change_only_their_own_track():
     shape = (3, 2, 16, 16)
     torch.manual_seed(0)

@@ -72,6 +72,7 @@ class MuseGANSection:
     """The ``musegan:`` section of a config."""
 
     binarize: str = "threshold"  # what D sees of G's output in training: threshold (probabilities) or straight_through
+    monophonic: bool = False  # each track a voice: one pitch or a rest per step (a softmax), as in SATB chorales
     tempo_bpm: float = 100.0  # tempo of the MIDI files written
 
 
@@ -81,6 +82,8 @@ def _check(config: Any, warn: bool) -> None:
     s = config.sections["musegan"]
     if s.binarize not in ("threshold", "straight_through"):
         raise ConfigError(f"musegan.binarize must be threshold or straight_through; got {s.binarize!r}")
+    if not isinstance(s.monophonic, bool):
+        raise ConfigError(f"musegan.monophonic must be true or false; got {s.monophonic!r}")
     if not s.tempo_bpm > 0:
         raise ConfigError(f"musegan.tempo_bpm must be > 0; got {s.tempo_bpm}")
     if config.gan.pack != 1:
@@ -100,7 +103,7 @@ def _roll_view(config: Any, dataset: Any) -> Any:
 
 def _metadata(config: Any, dataset: Any) -> dict[str, Any]:
     return {"sample_shape": list(dataset.sample_shape), "roll": dataset.fmt.to_dict(),
-            "programs": list(dataset.programs), "track_names": list(dataset.track_names)}
+            "programs": list(dataset.programs), "track_names": list(dataset.track_names), "upsample": "nearest"}
 
 
 def _build(config: Any, metadata: Mapping[str, Any]) -> MuseGAN:
@@ -111,7 +114,9 @@ def _build(config: Any, metadata: Mapping[str, Any]) -> MuseGAN:
     m, s = config.model, config.sections["musegan"]
     shape = (fmt.tracks, fmt.bars, fmt.steps_per_bar, fmt.pitches)
     try:
-        g = RollGenerator(m.latent_dim, shape, m.width or 32, s.binarize)
+        # G's upsampling layer as recorded at training time; runs saved before it was recorded used "transposed"
+        g = RollGenerator(m.latent_dim, shape, m.width or 32, s.binarize, s.monophonic,
+                          metadata.get("upsample", "transposed"))
         d = RollDiscriminator(shape, m.width or 32)
     except ValueError as exc:
         raise ConfigError(f"musegan: {exc}") from None
