@@ -141,3 +141,5 @@ def test_sound_presets_resolve_and_build(name, kind):
             "roll": RollFormat().to_dict()}
     gan = build_gan(cfg, meta)
     assert type(gan).__name__ == kind and gan.sample_latent(2).shape[0] == 2
+    if name == "chorales":  # SATB: one voice per track, and a time budget a CPU user can wait for
+        assert gan.generator.monophonic and cfg.train.time_budget == 600
