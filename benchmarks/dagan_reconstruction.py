@@ -3,7 +3,11 @@
 ``--task heldout`` (default): a DAGAN is trained once per weight on every MNIST image of the digits 0-4 (the
 held-out-class protocol of ``benchmarks/augmentation.py --parts fewshot``: 800 steps of batch 32, width 32)
 and varies 10 images of each digit 5-9. ``--task fewshot``: per seed, a DAGAN is trained on the 10 images
-of each digit 0-9 it then varies (400 steps, with the settings ``ganforge augment`` adds). Then
+of each digit 0-9 it then varies (400 steps, with the settings ``ganforge augment`` adds). ``--task
+transfer``: a DAGAN is trained once per weight on another data set, scikit-learn's 1,797 8x8 digits
+(scaled to 20x20 and centred in 28x28, as MNIST frames its digits; 800 steps), and varies the 10 MNIST
+images of each digit 0-9 of the few-shot task: pre-trained on many images of another source, applied to
+few of this one. Then
 
 * the shipped MNIST classifier says how often a variation is still its source's digit (class agreement)
   and how much it changed (mean absolute pixel change, 0..1);
@@ -12,6 +16,7 @@ of each digit 0-9 it then varies (400 steps, with the settings ``ganforge augmen
 
     python benchmarks/dagan_reconstruction.py --weights 0,1,5 --seeds 3                  # ~17 min, 2 CPU cores
     python benchmarks/dagan_reconstruction.py --task fewshot --weights 0,5 --seeds 3     # ~14 min
+    python benchmarks/dagan_reconstruction.py --task transfer --weights 0,5 --seeds 3    # ~12 min
 
 ``--picture PNG`` writes, per weight, one image of each class (first split) followed by 7 variations.
 """
@@ -47,12 +52,24 @@ def picture_panel(gan, x: torch.Tensor, y: torch.Tensor, weight: float, k: int =
     return with_caption(grid, f"dagan.reconstruction = {weight:g}: source, then {k} variations")
 
 
+def mnist_framed_digits() -> tuple[torch.Tensor, torch.Tensor]:
+    """scikit-learn's 8x8 digits framed as MNIST's: scaled to 20x20 (bilinear), centred in 28x28, uint8."""
+    from torch.nn import functional as F
+
+    from ganforge.data import load_dataset
+
+    digits = load_dataset("digits")
+    x = F.interpolate(digits.data.float(), size=20, mode="bilinear", align_corners=False)
+    return F.pad(x, (4, 4, 4, 4)).round().clamp(0, 255).to(torch.uint8), digits.labels
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--task", default="heldout", choices=["heldout", "fewshot"])
+    p.add_argument("--task", default="heldout", choices=["heldout", "fewshot", "transfer"])
     p.add_argument("--weights", default="0,1,5", help="values of dagan.reconstruction")
     p.add_argument("--seeds", type=int, default=3, help="few-shot splits 0..N-1")
-    p.add_argument("--steps", type=int, default=None, help="DAGAN steps (default: 800 heldout, 400 fewshot)")
+    p.add_argument("--steps", type=int, default=None,
+                   help="DAGAN steps (default: 800 heldout and transfer, 400 fewshot)")
     p.add_argument("--clf-steps", type=int, default=FULL["clf_steps"])
     p.add_argument("--per-class", type=int, default=FULL["synthetic_per_class"])
     p.add_argument("--threads", type=int, default=0)
@@ -66,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     mnist = load_dataset("mnist")
     x_all, y_all = mnist.data, mnist.labels
     heldout = args.task == "heldout"
-    steps = args.steps or FULL["heldout_steps" if heldout else "fewshot_gan_steps"]
+    steps = args.steps or FULL["fewshot_gan_steps" if args.task == "fewshot" else "heldout_steps"]
     digits = list(range(5, 10)) if heldout else list(range(10))
     first = digits[0]
     splits = []
@@ -78,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return float((predict(model, xt) == yt).float().mean())
 
     def dagan(images, labels, weight: float, seed: int):
-        extra = [] if heldout else [rare_class_settings("dagan")]
+        extra = [rare_class_settings("dagan")] if args.task == "fewshot" else []
         return train_gan("mnist-dagan", images, labels, steps=steps, seed=seed,
                          overrides=[{"train": {"batch_size": 32}}, *extra, {"dagan": {"reconstruction": weight}}])
 
@@ -91,12 +108,13 @@ def main(argv: list[str] | None = None) -> int:
                                                    augment=classical_augment), xt, yt))
     print(f"(a) real only {fmt(mean_std(base['a']))}, (b) classical {fmt(mean_std(base['b']))}", flush=True)
     seen = torch.nonzero(y_all < 5).flatten()
+    pretraining = {"heldout": lambda: (x_all[seen], y_all[seen]), "transfer": mnist_framed_digits}.get(args.task)
     for weight in [float(w) for w in args.weights.split(",")]:
         start = time.perf_counter()
-        gan = dagan(x_all[seen], y_all[seen], weight, 0) if heldout else None
+        gan = dagan(*pretraining(), weight, 0) if pretraining else None  # one DAGAN for every split
         got = {"agreement": [], "change": [], "c": [], "e": []}
         for seed, (x, y, xt, yt) in enumerate(splits):
-            if not heldout:
+            if pretraining is None:
                 gan = dagan(x, y, weight, seed)
             if args.picture and seed == 0:
                 panels.append(picture_panel(gan, x, y, weight))

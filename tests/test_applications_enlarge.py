@@ -115,6 +115,23 @@ def test_dagan_varies_real_images_of_the_same_class(tmp_path, folder):
     assert cfg["train"]["class_balanced"] is True and cfg["gan"]["mode_seeking"] == 0.0  # DAGAN: no label pairs
 
 
+def test_a_dagan_trained_on_one_data_set_varies_another_with_other_classes(tmp_path, folder, digits):
+    run = tmp_path / "run"
+    assert main(["augment", str(folder), "--out", str(tmp_path / "a"), "--per-class", "9", "--method", "dagan",
+                 "--train-out", str(run), "--no-filter", *TINY]) == 0
+    other = tmp_path / "other"  # other images, other class names and counts
+    for name, idx in (("even", range(40, 46)), ("odd", range(50, 52))):
+        (other / name).mkdir(parents=True)
+        for i in idx:
+            Image.fromarray(digits.data[i, 0].numpy()).save(other / name / f"{i}.png")
+    out = tmp_path / "b"
+    assert main(["augment", str(other), "--out", str(out), "--balance", "--method", "dagan", "--run", str(run),
+                 "--no-filter"]) == 0
+    table = rows(out / "manifest.csv")
+    synthetic = [r for r in table if r["synthetic"] == "1"]
+    assert [r["class"] for r in synthetic] == ["odd"] * 4 and {r["source"].split("/")[0] for r in synthetic} == {"odd"}
+
+
 def test_arrays_with_a_label_file(tmp_path, digits, quick_judge):
     np.save(tmp_path / "x.npy", digits.data[:30, 0].numpy())
     names = ["even" if int(y) % 2 == 0 else "odd" for y in digits.labels[:30]]
