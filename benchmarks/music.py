@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, write_result  # noqa: E402
 
 from ganforge.config import merge, parse_set  # noqa: E402
+from ganforge.presets import get_preset  # noqa: E402
 from ganforge.runs.experiment import train  # noqa: E402
 from ganforge.metrics.evaluate import generate  # noqa: E402
 from ganforge.music.data import load_chorales  # noqa: E402
@@ -89,12 +90,13 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=15.0, help="training time budget of the GAN")
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--latent-dim", type=int, default=32, help="size of each of the four latent vectors")
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=5e-4)
-    parser.add_argument("--binarize", default="straight_through", choices=["threshold", "straight_through"])
-    parser.add_argument("--monophonic", action=argparse.BooleanOptionalAction, default=True,
-                        help="each track a voice (softmax over its pitches and a rest); --no-monophonic: MuseGAN's "
-                             "sigmoid per cell")
+    parser.add_argument("--batch", type=int, default=None, help="default: the chorales preset's (16)")
+    parser.add_argument("--lr", type=float, default=None, help="of G and D; default: the chorales preset's (5e-4)")
+    parser.add_argument("--binarize", default=None, choices=["threshold", "straight_through"],
+                        help="default: the chorales preset's (straight_through)")
+    parser.add_argument("--monophonic", action=argparse.BooleanOptionalAction, default=None,
+                        help="each track a voice (softmax over its pitches and a rest; the chorales preset's); "
+                             "--no-monophonic: MuseGAN's sigmoid per cell")
     parser.add_argument("--precision", default="auto")
     parser.add_argument("--eval-n", type=int, default=1000, help="phrases per system")
     parser.add_argument("--threads", type=int, default=0)
@@ -102,7 +104,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. gan.loss=hinge or gan.n_critic=2 (repeatable)")
     parser.add_argument("--out", default="benchmarks/results/music.json")
-    parser.add_argument("--picture", default="", help="PNG of 4 test phrases (top) above 4 of each system's")
+    parser.add_argument("--picture", default="", help="PNG, rows of 4 phrases: test chorales, Markov chain, GAN")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -113,15 +115,14 @@ def main() -> None:
     systems = {"training phrases (real)": train_rolls[rng.permutation(len(train_rolls))[:n]],
                "Markov chain per voice": markov_phrases(train_rolls, fmt, n, rng),
                "random, matched density": random_phrases(train_rolls, n, rng)}
-    cfg = {"name": "bench-chorales", "data": {"source": "chorales"},
-           "model": {"latent_dim": args.latent_dim, "width": args.width, "d_norm": "none"},
-           "gan": {"kind": "musegan", "loss": "nonsaturating", "penalty": "r1", "penalty_weight": 1.0, "n_critic": 2},
-           "musegan": {"binarize": args.binarize, "monophonic": args.monophonic},
-           "train": {"steps": 10**7, "time_budget": args.minutes * 60, "batch_size": args.batch, "lr_g": args.lr, "lr_d": args.lr, "betas": [0.5, 0.9],
-                     "ema": 0.999 if args.minutes >= 2 else 0.99, "device": args.device, "precision": args.precision,
-                     "log_every": 100, "sample_every": 10**6, "checkpoint_every": 10**6, "progress": False,
-                     "tensorboard": False, "seed": args.seed}}
-    cfg = merge(cfg, parse_set(args.set))
+    given = {"batch_size": args.batch, "lr_g": args.lr, "lr_d": args.lr}
+    bench = {"name": "bench-chorales", "model": {"latent_dim": args.latent_dim, "width": args.width},
+             "musegan": {k: v for k, v in (("binarize", args.binarize), ("monophonic", args.monophonic)) if v is not None},
+             "train": {"steps": 10**7, "time_budget": args.minutes * 60, "ema": 0.999 if args.minutes >= 2 else 0.99,
+                       "device": args.device, "precision": args.precision, "sample_every": 10**6,
+                       "checkpoint_every": 10**6, "progress": False, "tensorboard": False, "seed": args.seed,
+                       **{k: v for k, v in given.items() if v is not None}}}
+    cfg = merge(merge(get_preset("chorales").overrides, bench), parse_set(args.set))
     with tempfile.TemporaryDirectory(prefix="ganforge-music-bench-") as tmp:
         start = time.perf_counter()
         trainer = train(cfg, out=Path(tmp) / "run")
