@@ -6,7 +6,7 @@ colourfulness ratio (Hasler & Suesstrunk; output / original). L1 alone averages 
 colours into greyish ones (ratio well below 1); the adversarial loss should bring colour back. The
 baseline a user would otherwise have is the grey image itself (colourfulness 0), also reported.
 Each model gets ``--budget-min`` minutes of training, turned into steps by timing a few steps.
-Writes ``benchmarks/results/colorization[_TAG].json`` and ``docs/colorization.png``::
+Writes ``benchmarks/results/colorization[_TAG].json`` and ``docs/colorization.png`` (a tagged run: ``benchmarks/results/colorization_TAG.png``)::
 
     python benchmarks/colorization.py --budget-min 20 --threads 2      # the CPU run (about 45 min)
     python benchmarks/colorization.py --device cuda --budget-min 10    # on a GPU
@@ -27,7 +27,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from image2image_common import TEST, TRAIN, parser, save_results, score, seconds_per_step, train_stages, with_sets, write_folder  # noqa: E402
+from image2image_common import TEST, TRAIN, parser, picture_path, save_results, score, seconds_per_step, train_stages, with_sets, write_folder  # noqa: E402
 
 
 def config(source: Path, adversarial: bool, args: argparse.Namespace) -> dict:
@@ -78,6 +78,9 @@ def main() -> None:
     p = parser(__doc__, crop=128, batch_size=4)
     p.add_argument("--depth", type=int, default=7)
     p.add_argument("--l1-weight", type=float, default=100.0, help="pix2pix's lambda (default 100)")
+    p.add_argument("--pretrain-fraction", type=float, default=0.0,
+                   help="share of pix2pix's budget trained on L1 alone before its adversarial stage (default 0: "
+                        "adversarial from the first step, as the paper)")
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -90,10 +93,13 @@ def main() -> None:
         for name, adversarial in (("l1", False), ("pix2pix", True)):
             cfg = with_sets(config(train_dir, adversarial, args), "colorize", args.set)
             per_step = seconds_per_step(cfg, work / f"{name}-time")
-            steps = max(1, int(args.budget_min * 60 / per_step))
-            print(f"{name}: {per_step:.3f} s per step: {steps} steps", flush=True)
-            seconds = train_stages(cfg, "colorize", work / name, 0, steps)
-            timings[name] = {"s_per_step": per_step, "steps": steps, "train_seconds": seconds}
+            share = args.pretrain_fraction if adversarial else 0.0
+            pretrain = int(args.budget_min * 60 * share / timings["l1"]["s_per_step"]) if share else 0
+            steps = max(1, int(args.budget_min * 60 * (1 - share) / per_step))
+            print(f"{name}: {per_step:.3f} s per step: {pretrain} L1 + {steps} steps", flush=True)
+            seconds = train_stages(cfg, "colorize", work / name, pretrain, steps)
+            timings[name] = {"s_per_step": per_step, "pretrain_steps": pretrain, "steps": steps,
+                             "train_seconds": seconds}
             gan, _ = load_run(work / name, map_location=args.device)
             results[name] = score(gan, test_dir, args.device)
         keys = ("psnr", "colourfulness", "colourfulness_ratio")
@@ -107,8 +113,7 @@ def main() -> None:
                   "psnr_drop_db": l1["psnr"] - gan_values["psnr"]}
         print("targets: pix2pix ratio >= 0.8 and >= L1's + 0.2, colour PSNR within 1.5 dB of L1's")
         print("  " + ", ".join(f"{k}={v:.3f}" for k, v in checks.items()))
-        root = Path(__file__).resolve().parents[1]
-        picture(results, test_dir, root / "docs" / "colorization.png")
+        picture(results, test_dir, picture_path("colorization", args.tag))
         save_results("colorization", args, timings, checks, results)
     finally:
         shutil.rmtree(work, ignore_errors=True)

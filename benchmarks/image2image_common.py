@@ -33,6 +33,13 @@ def save_results(benchmark: str, args: Any, timings: dict[str, Any], checks: dic
     return out
 
 
+def picture_path(benchmark: str, tag: str) -> Path:
+    """Where a run's picture goes: ``docs/<benchmark>.png`` for the untagged run the README shows, beside
+    the tagged result file otherwise (a probe must not replace the documented picture)."""
+    root = Path(__file__).resolve().parents[1]
+    return root / "benchmarks" / "results" / f"{benchmark}_{tag}.png" if tag else root / "docs" / f"{benchmark}.png"
+
+
 def photo(name: str) -> np.ndarray:
     """uint8 (H, W, 3) photo by name (``sklearn_*``: scikit-learn's sample images)."""
     if name.startswith("sklearn_"):
