@@ -186,7 +186,7 @@ def main() -> None:
         for kind in models:
             cfg = with_sets(config(kind, train_dir, args), kind, args.set)
             recon = seconds_per_step(cfg, work / f"{kind}-time-recon")
-            adv = seconds_per_step({**cfg, kind: {**cfg[kind], "pretrain_steps": 0}}, work / f"{kind}-time-adv")
+            adv = seconds_per_step({**cfg, kind: {**cfg[kind], "pretrain_steps": 1}}, work / f"{kind}-time-adv")
             pretrain = max(1, int(budget * args.pretrain_fraction / recon))
             adversarial = max(1, int(budget * (1 - args.pretrain_fraction) / adv))
             timings[kind] = {"s_per_reconstruction_step": recon, "s_per_adversarial_step": adv,

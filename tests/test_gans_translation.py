@@ -41,6 +41,33 @@ def test_sr_trains_reconstruction_only_then_adversarial(photos, tmp_path):
     assert [gan.critic_repeats(s) for s in range(4)] == [0, 0, 1, 1]
 
 
+def test_anchor_pretrained_freezes_the_first_stage_and_survives_resume(photos, tmp_path):
+    cfg = sr_config(photos, steps=2, anchor="pretrained")
+    cfg["train"]["ema"] = 0.5  # the anchor is the averaged generator, as sampling uses
+    train(cfg, out=tmp_path / "run")  # the first stage only: nothing to anchor to yet
+    gan, _ = load_run(tmp_path / "run")
+    assert gan.reference == []
+    first_stage = {k: v.clone() for k, v in gan.averaged["generator"].state_dict().items()}
+    train({**cfg, "train": {**cfg["train"], "steps": 4}}, out=tmp_path / "run", resume=tmp_path / "run")
+    gan, _ = load_run(tmp_path / "run")
+    (reference,) = gan.reference
+    assert all(torch.equal(v, first_stage[k]) for k, v in reference.state_dict().items())
+    assert not all(torch.equal(v, first_stage[k]) for k, v in gan.generator.state_dict().items())  # G moved on
+    assert not any(p.requires_grad for p in reference.parameters())
+    inputs = torch.rand(2, 3, 8, 8) * 2 - 1
+    assert torch.equal(gan.anchored(inputs, torch.zeros(2, 3, 16, 16)), reference(inputs))
+
+
+def test_anchor_pretrained_needs_a_first_stage(photos, tmp_path, capsys):
+    import yaml
+
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(sr_config(photos, anchor="pretrained", pretrain_steps=0)))
+    assert main(["train", str(path), "--out", str(tmp_path / "r")]) == 2
+    assert "srgan.anchor=pretrained needs srgan.pretrain_steps > 0" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
 def test_reconstruction_only_has_no_discriminator_phase(photos, tmp_path):
     cfg = config_from(sr_config(photos, adversarial_weight=0, pretrain_steps=0))
     gan = load_data(cfg)  # the data loads

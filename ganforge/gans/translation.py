@@ -7,11 +7,16 @@ average, as ESRGAN), feature matching on D's intermediate maps, and a perceptual
 feature network the user gives (a TorchScript file). Super-resolution trains in two stages, as the
 papers do: reconstruction only for ``pretrain_steps`` (SRResNet), then adversarial from there. The
 stages are phase schedules (:class:`~ganforge.gans.protocol.Phase` ``repeats``), not Trainer code.
+With ``anchor="pretrained"`` the adversarial stage measures G's reconstruction against a frozen copy
+of the first stage's (averaged) generator instead of the target: G learns to move the reconstruction
+as little as D allows (a transport of the MMSE output, Freirich, Michaeli & Meir 2021) rather than
+to draw texture against an unpredictable target.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import copy
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -47,6 +52,8 @@ class Translation(GAN):
         perceptual: a feature network (images in [-1, 1] -> a tensor or a list of tensors) or None;
             ``perceptual_weight`` the weight of the L1 distance between its features.
         pretrain_steps: steps of reconstruction only before the adversarial stage.
+        anchor: what the adversarial stage's reconstruction loss compares G's output with: ``target``
+            (the papers) or ``pretrained`` (the first stage's averaged generator, frozen at the switch).
         multiple: sides G needs divisible by it; ``radius``: how far G sees (input px), for tiling.
         **options: the adversarial options of :class:`~ganforge.gans.GAN` (loss, penalty, n_critic, ...).
     """
@@ -55,7 +62,8 @@ class Translation(GAN):
                  scale: int = 1, reconstruction: str = "l1", reconstruction_weight: float = 100.0,
                  adversarial_weight: float = 1.0, conditional: bool = True, relativistic: bool = False,
                  feature_matching: float = 0.0, perceptual: nn.Module | None = None, perceptual_weight: float = 0.0,
-                 pretrain_steps: int = 0, multiple: int = 1, radius: int | None = None, **options: Any) -> None:
+                 pretrain_steps: int = 0, anchor: str = "target", multiple: int = 1, radius: int | None = None,
+                 **options: Any) -> None:
         super().__init__(generator, discriminator, latent_dim=0, **options)
         if reconstruction not in ("l1", "l2"):
             raise ValueError(f"reconstruction must be l1 or l2; got {reconstruction!r}")
@@ -64,7 +72,11 @@ class Translation(GAN):
         self.adversarial_weight, self.conditional, self.relativistic = adversarial_weight, conditional, relativistic
         self.feature_matching, self.perceptual_weight = feature_matching, perceptual_weight
         self.perceptual = [perceptual] if perceptual is not None else []  # a list: not a sub-module, not trained
-        self.pretrain_steps, self.multiple, self.radius = pretrain_steps, multiple, radius
+        if anchor not in ("target", "pretrained") or (anchor == "pretrained" and not pretrain_steps):
+            raise ValueError(f"anchor must be target, or pretrained with pretrain_steps > 0; got {anchor!r} with "
+                             f"pretrain_steps={pretrain_steps}")
+        self.pretrain_steps, self.anchor, self.multiple, self.radius = pretrain_steps, anchor, multiple, radius
+        self.reference: list[nn.Module] = []  # the frozen first-stage generator (anchor="pretrained"), once made
 
     # -- phases: the two-stage schedule ---------------------------------------------------------------
     def phases(self, train: Any) -> list[Phase]:
@@ -133,7 +145,7 @@ class Translation(GAN):
         """G's loss: reconstruction, adversarial, feature matching and perceptual terms, each weighted."""
         inputs, target = batch
         (fake,) = self.generator_fakes(batch) if self.adversarial_weight else self.make_fakes(batch)
-        recon = self.reconstruction_loss(fake, target)
+        recon = self.reconstruction_loss(fake, self.anchored(inputs, target))
         out = {"reconstruction": recon.detach()}
         loss = self.reconstruction_weight * recon if self.adversarial_weight else recon
         if self.adversarial_weight:
@@ -158,6 +170,30 @@ class Translation(GAN):
             out["perceptual"] = perc.detach()
         out["loss"] = loss
         return out
+
+    def anchored(self, inputs: Tensor, target: Tensor) -> Tensor:
+        """What the adversarial stage reconstructs: the target, or the frozen first-stage generator's output
+        (made from the averaged generator at the first adversarial step)."""
+        if self.anchor == "target":
+            return target
+        if not self.reference:
+            source = unwrap(self.averaged.get("generator", self.generator))
+            self.reference.append(copy.deepcopy(source).requires_grad_(False).eval())
+        with torch.no_grad():
+            return self.reference[0].to(inputs.device)(inputs)
+
+    def extra_state(self) -> dict[str, Any]:
+        """The frozen first-stage generator, once made (``anchor="pretrained"``)."""
+        return {"reference": self.reference[0].state_dict()} if self.reference else {}
+
+    def load_extra_state(self, state: Mapping[str, Any]) -> None:
+        if set(state) - {"reference"}:
+            raise ValueError(f"{type(self).__name__}'s extra state holds reference; got {', '.join(map(str, state))}")
+        self.reference.clear()
+        if "reference" in state:
+            net = copy.deepcopy(unwrap(self.generator)).requires_grad_(False).eval()
+            net.load_state_dict(state["reference"])
+            self.reference.append(net)
 
     def perceptual_loss(self, fake: Tensor, target: Tensor) -> Tensor:
         """Mean L1 distance between the feature network's features of the output and of the target."""
@@ -245,4 +281,4 @@ class Translation(GAN):
                 "reconstruction_weight": self.reconstruction_weight, "adversarial_weight": self.adversarial_weight,
                 "conditional": self.conditional, "relativistic": self.relativistic,
                 "feature_matching": self.feature_matching, "perceptual_weight": self.perceptual_weight,
-                "pretrain_steps": self.pretrain_steps}
+                "pretrain_steps": self.pretrain_steps, "anchor": self.anchor}

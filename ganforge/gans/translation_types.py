@@ -45,6 +45,7 @@ class TranslationSection:
     perceptual: str = ""  # a TorchScript feature network (images in [-1, 1] -> features)
     perceptual_weight: float = 0.0
     pretrain_steps: int = 0  # steps of reconstruction only before the adversarial stage (SRResNet -> SRGAN)
+    anchor: Literal["target", "pretrained"] = "target"  # adversarial stage reconstructs the target or the stage-1 output
     repeats: Optional[int] = None  # crops per image per epoch (default: about 1,000 crops an epoch)
 
 
@@ -107,6 +108,8 @@ def _check(config: Any, warn: bool) -> None:
                 "pretrain_steps"):
         _require(getattr(s, key) >= 0, f"{kind}.{key} must be >= 0; got {getattr(s, key)}")
     _require(s.repeats is None or s.repeats >= 1, f"{kind}.repeats must be >= 1; got {s.repeats}")
+    _require(s.anchor == "target" or s.pretrain_steps > 0,
+             f"{kind}.anchor=pretrained needs {kind}.pretrain_steps > 0 (a first stage to anchor to)")
     if task == "sr":
         _require(s.scale in (2, 3, 4), f"{kind}.scale must be 2, 3 or 4; got {s.scale}")
         _require(s.crop % s.scale == 0, f"{kind}.crop ({s.crop}) must be a multiple of {kind}.scale ({s.scale})")
@@ -189,7 +192,7 @@ def _build(config: Any, metadata: Mapping[str, Any]) -> Any:
                            reconstruction_weight=s.reconstruction_weight, adversarial_weight=s.adversarial_weight,
                            conditional=s.conditional, relativistic=s.relativistic, feature_matching=s.feature_matching,
                            perceptual=_perceptual(s.perceptual) if s.perceptual else None,
-                           perceptual_weight=s.perceptual_weight, pretrain_steps=s.pretrain_steps,
+                           perceptual_weight=s.perceptual_weight, pretrain_steps=s.pretrain_steps, anchor=s.anchor,
                            multiple=getattr(generator, "multiple", 1), radius=getattr(generator, "radius", None),
                            **gan_options(config))
     except ValueError as exc:
