@@ -81,10 +81,10 @@ def bicubic(folder: Path) -> dict:
 def high_band(x: torch.Tensor, cutoff: float = 0.25) -> torch.Tensor:
     """The part of float images ``(..., H, W)`` above ``cutoff`` x Nyquist (radially): the band that
     ``hf_ratio`` counts and that x4 down-sampling removes."""
+    from ganforge.metrics.translation import high_band_mask
+
     h, w = x.shape[-2:]
-    fy, fx = torch.fft.fftfreq(h, dtype=torch.float64), torch.fft.rfftfreq(w, dtype=torch.float64)
-    mask = torch.sqrt(fy[:, None] ** 2 + fx[None, :] ** 2) / 0.5 > cutoff
-    return torch.fft.irfft2(torch.fft.rfft2(x.double()) * mask, s=(h, w))
+    return torch.fft.irfft2(torch.fft.rfft2(x.double()) * high_band_mask(h, w, cutoff), s=(h, w))
 
 
 def sharpened(pred: torch.Tensor, target: torch.Tensor, ratio: float = 0.8) -> tuple[torch.Tensor, float]:

@@ -96,9 +96,14 @@ def high_frequency_energy(images: torch.Tensor, cutoff: float = 0.25) -> torch.T
         torch.hann_window(w, periodic=False, dtype=torch.float64)[None, :]
     y = (y - y.mean((-2, -1), keepdim=True)) * window
     power = torch.fft.rfft2(y).abs() ** 2
+    return (power * high_band_mask(h, w, cutoff)).flatten(1).sum(1)
+
+
+def high_band_mask(h: int, w: int, cutoff: float = 0.25) -> torch.Tensor:
+    """Which ``rfft2`` frequencies of an ``h`` x ``w`` image lie above ``cutoff`` times the Nyquist frequency
+    (radially): the band :func:`hf_ratio` counts."""
     fy, fx = torch.fft.fftfreq(h, dtype=torch.float64), torch.fft.rfftfreq(w, dtype=torch.float64)
-    radius = torch.sqrt(fy[:, None] ** 2 + fx[None, :] ** 2) / 0.5
-    return (power * (radius > cutoff)).flatten(1).sum(1)
+    return torch.sqrt(fy[:, None] ** 2 + fx[None, :] ** 2) / 0.5 > cutoff
 
 
 @register("hf_ratio", inputs="prediction_and_target")
