@@ -82,6 +82,8 @@ def main() -> None:
                    help="share of pix2pix's budget trained on L1 alone before its adversarial stage (default 0: "
                         "adversarial from the first step, as the paper)")
     args = p.parse_args()
+    if not 0 <= args.pretrain_fraction < 1:
+        p.error(f"--pretrain-fraction must be in [0, 1); got {args.pretrain_fraction}")
     if args.threads:
         torch.set_num_threads(args.threads)
     from ganforge.runs.experiment import load_run
